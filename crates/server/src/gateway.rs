@@ -1,0 +1,305 @@
+//! The WebSocket gateway: `GET /` (and `/ws`) upgrades to the Pigeon protocol, `GET /healthz`
+//! reports readiness. One task per connection: it logs the client in, then serves its requests
+//! in order and forwards pushes queued for it by the [`crate::hub::Hub`].
+
+use crate::hub::{EndReason, Registered};
+use crate::{conversations, groups, messages, now, usersig, validate_user_id, AppState, Caller};
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use pigeon_proto::consts::types;
+use pigeon_proto::error::code;
+use pigeon_proto::wire::{
+    CreateGroup, DismissGroup, GetConversationList, GetConversationProfile, GetGroupList,
+    GetGroupProfile, GetMessageList, JoinGroup, Login, LoginReply, Logout, Op, Ping, Push,
+    QuitGroup, Reply, Request, SendMessage, SetMessageRead, Sync, MAX_FRAME_BYTES,
+};
+use pigeon_proto::ImError;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, info, warn};
+
+/// A connection that sends nothing for this long is dropped (clients ping every 20 s).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// A write that cannot complete in this long means the peer is gone.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Unauthenticated connections must log in within this long.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The HTTP routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(upgrade))
+        .route("/ws", get(upgrade))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<Arc<AppState>>) -> Response {
+    match st.db(|s| s.last_seq("healthz")) {
+        Ok(_) => (axum::http::StatusCode::OK, "ok\n").into_response(),
+        Err(e) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, e.message).into_response(),
+    }
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(st): State<Arc<AppState>>) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| connection(st, socket))
+}
+
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
+    matches!(
+        tokio::time::timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
+}
+
+async fn send_reply(socket: &mut WebSocket, reply: Reply) -> bool {
+    match serde_json::to_string(&reply) {
+        Ok(text) => send_text(socket, text).await,
+        Err(_) => false,
+    }
+}
+
+fn malformed(detail: impl std::fmt::Display) -> Reply {
+    Reply::err(
+        0,
+        &ImError::new(code::MALFORMED_REQUEST, format!("malformed request frame: {detail}")),
+    )
+}
+
+/// What a frame from the client turned out to be.
+enum Incoming {
+    Request(Request),
+    /// Answer this and go on.
+    Bad(Reply),
+    /// Not for us (ping/pong).
+    Skip,
+    Closed,
+}
+
+async fn next_incoming(socket: &mut WebSocket) -> Incoming {
+    match socket.recv().await {
+        None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
+        Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<Request>(t.as_str()) {
+            Ok(r) => Incoming::Request(r),
+            Err(e) => {
+                // Keep the id when there is one, so the client can fail the right call.
+                let id = serde_json::from_str::<Value>(t.as_str())
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(Value::as_u64))
+                    .unwrap_or(0);
+                let mut r = malformed(e);
+                r.id = id;
+                Incoming::Bad(r)
+            }
+        },
+        Some(Ok(WsMessage::Binary(_))) => Incoming::Bad(malformed("binary frames are not used")),
+        Some(Ok(_)) => Incoming::Skip,
+    }
+}
+
+async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
+    // Phase 1: nothing but login.
+    let login_deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
+    let (caller, reg, expires_at) = loop {
+        let incoming = tokio::select! {
+            i = next_incoming(&mut socket) => i,
+            _ = tokio::time::sleep_until(login_deadline) => return,
+        };
+        let req = match incoming {
+            Incoming::Request(r) => r,
+            Incoming::Bad(reply) => {
+                if !send_reply(&mut socket, reply).await {
+                    return;
+                }
+                continue;
+            }
+            Incoming::Skip => continue,
+            Incoming::Closed => return,
+        };
+        if req.op != Login::NAME {
+            let e = ImError::new(code::USER_NOT_LOGGED_IN, "log in first");
+            if !send_reply(&mut socket, Reply::err(req.id, &e)).await {
+                return;
+            }
+            continue;
+        }
+        match login(&st, req.data) {
+            Ok((login, reply)) => {
+                let reg = st.hub.register(&login.user_id, &login.instance_id, &login.platform);
+                let caller = Caller { user_id: login.user_id.clone(), session: reg.id };
+                info!(user = %caller.user_id, session = reg.id, platform = %login.platform, "login");
+                let expires_at = reply.expires_at;
+                let data = serde_json::to_value(&reply).unwrap_or_default();
+                if !send_reply(&mut socket, Reply::ok(req.id, data)).await {
+                    st.hub.unregister(&caller.user_id, caller.session);
+                    return;
+                }
+                break (caller, reg, expires_at);
+            }
+            Err(e) => {
+                debug!(code = e.code, "login refused");
+                if !send_reply(&mut socket, Reply::err(req.id, &e)).await {
+                    return;
+                }
+            }
+        }
+    };
+    serve_session(&st, &mut socket, &caller, reg, expires_at).await;
+    st.hub.unregister(&caller.user_id, caller.session);
+    let _ = socket.send(WsMessage::Close(None)).await;
+    debug!(user = %caller.user_id, session = caller.session, "session ended");
+}
+
+async fn serve_session(
+    st: &AppState,
+    socket: &mut WebSocket,
+    caller: &Caller,
+    mut reg: Registered,
+    expires_at: u64,
+) {
+    let expiry = tokio::time::Instant::now() + Duration::from_secs(expires_at.saturating_sub(now()));
+    let end = reg.end.clone();
+    let mut idle = Box::pin(tokio::time::sleep(IDLE_TIMEOUT));
+    loop {
+        tokio::select! {
+            incoming = next_incoming(socket) => {
+                idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
+                let reply = match incoming {
+                    Incoming::Closed => return,
+                    Incoming::Skip => continue,
+                    Incoming::Bad(reply) => reply,
+                    Incoming::Request(req) if req.op == Logout::NAME => {
+                        let _ = send_reply(socket, Reply::ok(req.id, serde_json::json!({}))).await;
+                        return;
+                    }
+                    Incoming::Request(req) => match dispatch(st, caller, &req.op, req.data) {
+                        Ok(data) => Reply::ok(req.id, data),
+                        Err(e) => Reply::err(req.id, &e),
+                    },
+                };
+                if !send_reply(socket, reply).await {
+                    return;
+                }
+            }
+            Some(frame) = reg.rx.recv() => {
+                if !send_text(socket, frame.to_string()).await {
+                    return;
+                }
+            }
+            reason = end.wait() => {
+                if let EndReason::Kicked(kind) = reason {
+                    info!(user = %caller.user_id, session = caller.session, %kind, "kicked");
+                    kick(socket, &kind).await;
+                } else {
+                    warn!(user = %caller.user_id, ?reason, "session ended by server");
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(expiry) => {
+                info!(user = %caller.user_id, "UserSig expired");
+                kick(socket, types::KICKED_OUT_USERSIG_EXPIRED).await;
+                return;
+            }
+            _ = &mut idle => {
+                debug!(user = %caller.user_id, "idle timeout");
+                return;
+            }
+        }
+    }
+}
+
+async fn kick(socket: &mut WebSocket, kind: &str) {
+    if let Ok(text) = serde_json::to_string(&Push::Kicked { kind: kind.to_owned() }) {
+        let _ = send_text(socket, text).await;
+    }
+}
+
+fn login(st: &AppState, data: Value) -> Result<(Login, LoginReply), ImError> {
+    let mut req = Login::parse(data)?;
+    if req.user_id.is_empty() {
+        return Err(ImError::new(code::NO_IDENTIFIER, "userID is required"));
+    }
+    if req.user_sig.is_empty() {
+        return Err(ImError::new(code::NO_USERSIG, "userSig is required"));
+    }
+    validate_user_id("userID", &req.user_id)?;
+    if req.sdk_app_id != st.creds.sdk_app_id {
+        return Err(ImError::new(
+            code::USERSIG_APPID_MISMATCH,
+            format!("SDKAppID {} is not this server's app", req.sdk_app_id),
+        ));
+    }
+    let info = usersig::verify(
+        &req.user_sig,
+        st.creds.sdk_app_id,
+        &st.creds.secret_key,
+        &req.user_id,
+        now(),
+    )
+    .map_err(|e| ImError::new(e.code(), format!("UserSig refused: {e}")))?;
+    if req.instance_id.is_empty() {
+        req.instance_id = format!("anon-{}", rand::random::<u64>());
+    }
+    if req.platform.is_empty() {
+        req.platform = "web".to_owned();
+    }
+    let inbox_head = st.db(|s| s.inbox_head(&req.user_id))?;
+    let reply = LoginReply {
+        user_id: req.user_id.clone(),
+        server_time: now(),
+        expires_at: info.expires_at(),
+        inbox_head,
+    };
+    Ok((req, reply))
+}
+
+fn to_value<T: serde::Serialize>(r: Result<T, ImError>) -> Result<Value, ImError> {
+    r.and_then(|v| {
+        serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
+    })
+}
+
+/// Routes one request of a logged-in session to its service.
+fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, ImError> {
+    match op {
+        Ping::NAME => Ok(serde_json::json!({})),
+        SendMessage::NAME => to_value(messages::send(st, c, SendMessage::parse(data)?)),
+        Sync::NAME => to_value(messages::sync(st, c, Sync::parse(data)?)),
+        GetMessageList::NAME => to_value(messages::list(st, c, GetMessageList::parse(data)?)),
+        SetMessageRead::NAME => {
+            to_value(conversations::set_read(st, c, &SetMessageRead::parse(data)?.conversation_id))
+        }
+        GetConversationList::NAME => to_value(conversations::list(st, c)),
+        GetConversationProfile::NAME => to_value(conversations::profile(
+            st,
+            c,
+            &GetConversationProfile::parse(data)?.conversation_id,
+        )),
+        CreateGroup::NAME => to_value(groups::create(st, c, CreateGroup::parse(data)?)),
+        GetGroupList::NAME => to_value(groups::list(st, c)),
+        GetGroupProfile::NAME => {
+            to_value(groups::profile(st, c, &GetGroupProfile::parse(data)?.group_id))
+        }
+        JoinGroup::NAME => to_value(groups::join(st, c, JoinGroup::parse(data)?)),
+        QuitGroup::NAME => to_value(groups::quit(st, c, QuitGroup::parse(data)?.0)),
+        DismissGroup::NAME => to_value(groups::dismiss(st, c, DismissGroup::parse(data)?.0)),
+        Login::NAME => Err(ImError::new(code::REPEAT_LOGIN, "this connection is logged in")),
+        other => Err(ImError::new(
+            code::SERVER_INVALID_PARAM,
+            format!("unknown operation {other:?}"),
+        )),
+    }
+}
+
+/// Validates a user ID the way login does (exposed for tools).
+pub fn check_user_id(id: &str) -> Result<(), ImError> {
+    validate_user_id("userID", id)
+}

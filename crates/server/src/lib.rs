@@ -1,0 +1,136 @@
+//! pigeon-server: the Pigeon server.
+//!
+//! # Layout
+//! - [`gateway`]: the WebSocket endpoint, one task per connection, login and dispatch.
+//! - [`hub`]: who is online and the [`hub::Bus`] that delivers pushes to them.
+//! - [`messages`], [`conversations`], [`groups`]: the domain services, one function per
+//!   operation.
+//! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
+//! - [`usersig`]: TLSSigAPIv2 UserSigs.
+//! - [`credentials`]: the app's SDKAppID and secret key.
+
+pub mod conversations;
+pub mod credentials;
+pub mod gateway;
+pub mod groups;
+pub mod hub;
+pub mod messages;
+pub mod store;
+pub mod usersig;
+
+use credentials::Credentials;
+use hub::{Bus, Hub, SessionId};
+use pigeon_proto::error::code;
+use pigeon_proto::ImError;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::{Store, StoreError};
+
+/// Server settings (the `--config` TOML file and flags).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// Where the database, credentials and files live.
+    pub data_dir: PathBuf,
+    /// Sessions one user may have per platform before the oldest is kicked.
+    pub max_logins_per_platform: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: default_data_dir(),
+            max_logins_per_platform: 1,
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/pigeon-server`, else `~/.local/share/pigeon-server`, else `./pigeon-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(x).join("pigeon-server");
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(h) => PathBuf::from(h).join(".local/share/pigeon-server"),
+        None => PathBuf::from("pigeon-data"),
+    }
+}
+
+/// Everything a request handler needs.
+pub struct AppState {
+    /// Persistent state.
+    pub store: Arc<dyn Store>,
+    /// Sessions on this node.
+    pub hub: Arc<Hub>,
+    /// Where pushes go.
+    pub bus: Arc<dyn Bus>,
+    /// The app's credentials.
+    pub creds: Credentials,
+    /// Settings.
+    pub config: Config,
+}
+
+/// The logged-in user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Their userID.
+    pub user_id: String,
+    /// The connection the request came on.
+    pub session: SessionId,
+}
+
+impl AppState {
+    /// Runs a storage call. SQLite calls block, so on the multi-threaded runtime they move off
+    /// the async worker with `block_in_place`.
+    pub fn db<T>(&self, f: impl FnOnce(&dyn Store) -> store::Result<T>) -> Result<T, ImError> {
+        let run = || f(self.store.as_ref());
+        let out = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
+            _ => run(),
+        };
+        out.map_err(store_error)
+    }
+
+    /// Sends a push to every session of `user_id` except `except`.
+    pub fn push(&self, user_id: &str, push: &pigeon_proto::wire::Push, except: Option<SessionId>) {
+        match serde_json::to_string(push) {
+            Ok(text) => self.bus.send_to_user(user_id, Arc::from(text), except),
+            Err(e) => tracing::error!(error = %e, "could not serialize a push"),
+        }
+    }
+}
+
+fn store_error(e: StoreError) -> ImError {
+    match e {
+        StoreError::IdConflict(id) => {
+            ImError::new(code::MSG_ID_CONFLICT, format!("message ID {id} is already used"))
+        }
+        other => {
+            tracing::error!(error = %other, "storage failure");
+            ImError::new(code::SERVER_INTERNAL, "internal storage error")
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Checks a userID: 1..=128 bytes, no control characters.
+pub fn validate_user_id(what: &str, id: &str) -> Result<(), ImError> {
+    if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) {
+        return Err(ImError::new(
+            code::SERVER_INVALID_PARAM,
+            format!("{what} must be 1 to 128 bytes without control characters"),
+        ));
+    }
+    Ok(())
+}

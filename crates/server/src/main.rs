@@ -1,0 +1,151 @@
+//! `pigeon-server`: run the server, or print a UserSig for a user.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use pigeon_server::credentials::Credentials;
+use pigeon_server::hub::Hub;
+use pigeon_server::store::SqliteStore;
+use pigeon_server::{gateway, usersig, AppState, Config};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "pigeon-server", version, about = "The Pigeon messaging server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve clients over WebSocket, with an embedded SQLite store.
+    Serve {
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Directory for the database and credentials.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// TOML settings file (listen, data_dir, max_logins_per_platform).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Sessions per user and platform before the oldest is kicked.
+        #[arg(long)]
+        max_logins_per_platform: Option<usize>,
+    },
+    /// Print a UserSig for a user of this server's app.
+    Usersig {
+        /// The userID.
+        #[arg(long)]
+        user: String,
+        /// Validity in seconds (default 180 days).
+        #[arg(long, default_value_t = 180 * 86400)]
+        expire: u64,
+        /// Directory holding credentials.json.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PIGEON_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { listen, data_dir, config, max_logins_per_platform } => {
+            let mut cfg = match config {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+                }
+                None => Config::default(),
+            };
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            if let Some(d) = data_dir {
+                cfg.data_dir = d;
+            }
+            if let Some(n) = max_logins_per_platform {
+                cfg.max_logins_per_platform = n;
+            }
+            tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(cfg))
+        }
+        Command::Usersig { user, expire, data_dir } => {
+            pigeon_server::gateway::check_user_id(&user).map_err(|e| anyhow::anyhow!(e.message))?;
+            let dir = data_dir.unwrap_or_else(pigeon_server::default_data_dir);
+            let creds = match Credentials::from_env()? {
+                Some(c) => c,
+                None => Credentials::load(&dir)?.with_context(|| {
+                    format!(
+                        "no credentials in {}: start `pigeon-server serve --data-dir {}` once first",
+                        dir.display(),
+                        dir.display()
+                    )
+                })?,
+            };
+            let now = pigeon_server::now();
+            println!("{}", usersig::generate(creds.sdk_app_id, &creds.secret_key, &user, expire, now));
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let (creds, created) = Credentials::load_or_create(&cfg.data_dir)?;
+    let store = SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let hub = Arc::new(Hub::new(cfg.max_logins_per_platform));
+    let creds_path = pigeon_server::credentials::path_in(&cfg.data_dir);
+    let state = Arc::new(AppState {
+        store: Arc::new(store),
+        bus: hub.clone(),
+        hub,
+        creds: creds.clone(),
+        config: cfg,
+    });
+    {
+        let mut out = std::io::stdout().lock();
+        if created {
+            writeln!(out, "created app credentials in {}", creds_path.display())?;
+        } else {
+            writeln!(out, "app credentials: {}", creds_path.display())?;
+        }
+        writeln!(out, "SDKAppID {}", creds.sdk_app_id)?;
+        writeln!(out, "listening on ws://{addr}")?;
+        out.flush()?;
+    }
+    axum::serve(listener, gateway::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

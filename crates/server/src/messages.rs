@@ -1,0 +1,318 @@
+//! Messages: `sendMessage` (with idempotent resends), `getMessageList`, and the inbox `sync`
+//! that lets a client catch up on what it missed.
+
+use crate::conversations::{self, c2c_key, group_key, Target};
+use crate::store::Recipient;
+use crate::{now, validate_user_id, AppState, Caller};
+use pigeon_proto::consts::types;
+use pigeon_proto::error::code;
+use pigeon_proto::model::{status, Message};
+use pigeon_proto::wire::{
+    GetMessageList, InboxEntry, MessageListReply, Push, SendMessage, SendMessageReply, Sync,
+    SyncReply, MAX_MESSAGE_BODY_BYTES, MESSAGE_PAGE_SIZE,
+};
+use pigeon_proto::{ImError, Result};
+
+/// Longest message ID accepted.
+const MAX_ID_LEN: usize = 128;
+
+/// Most inbox entries one sync page returns.
+const MAX_SYNC_PAGE: u32 = 200;
+
+fn invalid(msg: impl Into<String>) -> ImError {
+    ImError::new(code::SERVER_INVALID_PARAM, msg)
+}
+
+/// Checks a message's shape: the kinds a client may send and their payloads.
+pub fn validate(m: &Message) -> Result<()> {
+    if m.id.is_empty() || m.id.len() > MAX_ID_LEN || m.id.chars().any(char::is_control) {
+        return Err(invalid("message ID must be 1 to 128 printable characters"));
+    }
+    if m.to == types::CONV_SYSTEM || m.conversation_type == types::CONV_SYSTEM {
+        return Err(ImError::new(
+            code::MSG_INVALID_CONV_TYPE,
+            "messages cannot be sent to the system conversation",
+        ));
+    }
+    if m.conversation_type != types::CONV_C2C && m.conversation_type != types::CONV_GROUP {
+        return Err(ImError::new(
+            code::MSG_INVALID_CONV_TYPE,
+            format!("conversationType {:?} is not C2C or GROUP", m.conversation_type),
+        ));
+    }
+    let p = &m.payload;
+    let is_str = |k: &str| p.get(k).is_some_and(|v| v.is_string());
+    let is_num = |k: &str| p.get(k).is_some_and(|v| v.is_number());
+    let ok = match m.kind.as_str() {
+        types::MSG_TEXT => is_str("text"),
+        types::MSG_CUSTOM => ["data", "description", "extension"]
+            .iter()
+            .all(|k| p.get(*k).is_none_or(|v| v.is_string())),
+        types::MSG_FACE => is_num("index") && p.get("data").is_none_or(|v| v.is_string()),
+        types::MSG_LOCATION => is_str("description") && is_num("longitude") && is_num("latitude"),
+        other => {
+            return Err(invalid(format!("message type {other:?} cannot be sent here")));
+        }
+    };
+    if !ok || !p.is_object() {
+        return Err(invalid(format!("payload does not fit message type {}", m.kind)));
+    }
+    if m.kind == types::MSG_LOCATION {
+        let lon = p["longitude"].as_f64().unwrap_or(f64::NAN);
+        let lat = p["latitude"].as_f64().unwrap_or(f64::NAN);
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            return Err(invalid("longitude must be within ±180 and latitude within ±90"));
+        }
+    }
+    if !m.at_user_list.is_empty() && m.conversation_type != types::CONV_GROUP {
+        return Err(invalid("@-mentions are only for group messages"));
+    }
+    if m.body_size() > MAX_MESSAGE_BODY_BYTES {
+        return Err(ImError::new(
+            code::MSG_TOO_LONG,
+            format!("message body is {} bytes, over the 12 KB limit", m.body_size()),
+        ));
+    }
+    let priorities = [
+        types::MSG_PRIORITY_HIGH,
+        types::MSG_PRIORITY_NORMAL,
+        types::MSG_PRIORITY_LOW,
+        types::MSG_PRIORITY_LOWEST,
+    ];
+    if !m.priority.is_empty() && !priorities.contains(&m.priority.as_str()) {
+        return Err(invalid(format!("unknown priority {:?}", m.priority)));
+    }
+    Ok(())
+}
+
+/// Clears what only the server may set and fills the sender's fields.
+fn normalize(mut m: Message, from: &str) -> Message {
+    m.from = from.to_owned();
+    m.status = status::SUCCESS.to_owned();
+    if m.priority.is_empty() {
+        m.priority = types::MSG_PRIORITY_NORMAL.to_owned();
+    }
+    m.is_revoked = false;
+    m.is_deleted = false;
+    m.is_modified = false;
+    m.is_peer_read = false;
+    m.revoker.clear();
+    m.revoke_reason.clear();
+    m.revoker_info = serde_json::Value::Null;
+    m.has_risk_content = false;
+    m.is_broadcast_message = false;
+    m.sequence = 0;
+    m.read_receipt_info = serde_json::json!({});
+    m
+}
+
+/// Who receives a message and their conversation for it.
+fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, Vec<Recipient>)> {
+    let sender = &m.from;
+    let sets_last = !req.excluded_from_last_message;
+    let counts = !req.excluded_from_unread_count && !req.online_user_only;
+    if m.conversation_type == types::CONV_C2C {
+        validate_user_id("to", &m.to)?;
+        let mut list = vec![Recipient {
+            user_id: sender.clone(),
+            conv_id: format!("C2C{}", m.to),
+            counts_unread: false,
+            sets_last,
+        }];
+        if m.to != *sender {
+            list.push(Recipient {
+                user_id: m.to.clone(),
+                conv_id: format!("C2C{sender}"),
+                counts_unread: counts,
+                sets_last,
+            });
+        }
+        return Ok((c2c_key(sender, &m.to), list));
+    }
+    let group = crate::groups::live(st, &m.to)?;
+    let members = st.db(|s| s.members(&group.group_id))?;
+    if !members.iter().any(|mm| mm.user_id == *sender) {
+        return Err(ImError::new(
+            code::GROUP_NO_PERMISSION,
+            format!("{sender} is not a member of group {}", m.to),
+        ));
+    }
+    let conv_id = format!("GROUP{}", m.to);
+    let list = members
+        .into_iter()
+        .map(|mm| Recipient {
+            counts_unread: counts && mm.user_id != *sender,
+            user_id: mm.user_id,
+            conv_id: conv_id.clone(),
+            sets_last,
+        })
+        .collect();
+    Ok((group_key(&m.to), list))
+}
+
+/// Implements `sendMessage`. Idempotent by message ID: a resend returns the first copy and
+/// delivers nothing again.
+pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMessageReply> {
+    validate(&req.message)?;
+    if req.online_user_only
+        && (req.excluded_from_unread_count || req.excluded_from_last_message)
+    {
+        return Err(invalid("onlineUserOnly and messageControlInfo cannot be used together"));
+    }
+    let m = normalize(req.message.clone(), &caller.user_id);
+    let (conv_key, recips) = recipients(st, &m, &req)?;
+    if req.online_user_only {
+        let mut m = m;
+        m.time = now();
+        for r in &recips {
+            let push = Push::Message {
+                inbox_seq: None,
+                message: m.clone().view_as(&r.user_id),
+                conversation: None,
+            };
+            st.push(&r.user_id, &push, Some(caller.session));
+        }
+        return Ok(SendMessageReply {
+            message: m.view_as(&caller.user_id),
+            conversation: None,
+            inbox_seq: None,
+        });
+    }
+    let stored = st.db(|s| s.store_message(&conv_key, &m, now(), &recips))?;
+    let mut own_inbox = None;
+    for (user, inbox_seq) in &stored.inbox {
+        if *user == caller.user_id {
+            own_inbox = Some(*inbox_seq);
+        }
+        let conv_id = stored.message.conversation_id_for(user);
+        let push = Push::Message {
+            inbox_seq: Some(*inbox_seq),
+            message: stored.message.clone().view_as(user),
+            conversation: conversations::load(st, user, &conv_id)?,
+        };
+        st.push(user, &push, Some(caller.session));
+    }
+    let conv_id = stored.message.conversation_id_for(&caller.user_id);
+    // A resend stores nothing: own_inbox stays None and the client keeps the first position.
+    Ok(SendMessageReply {
+        conversation: conversations::load(st, &caller.user_id, &conv_id)?,
+        message: stored.message.view_as(&caller.user_id),
+        inbox_seq: own_inbox,
+    })
+}
+
+/// Stores and delivers a message the server itself makes (group tips), to every session.
+pub fn deliver_system(
+    st: &AppState,
+    conv_key: &str,
+    m: &Message,
+    recips: &[Recipient],
+) -> Result<()> {
+    let stored = st.db(|s| s.store_message(conv_key, m, now(), recips))?;
+    for (user, inbox_seq) in &stored.inbox {
+        let conv_id = stored.message.conversation_id_for(user);
+        let push = Push::Message {
+            inbox_seq: Some(*inbox_seq),
+            message: stored.message.clone().view_as(user),
+            conversation: conversations::load(st, user, &conv_id)?,
+        };
+        st.push(user, &push, None);
+    }
+    Ok(())
+}
+
+/// Implements the server side of `getMessageList`: a page of history, oldest first.
+pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<MessageListReply> {
+    let me = &caller.user_id;
+    let conv_key = match conversations::parse_id(&req.conversation_id)? {
+        Target::C2c(peer) => c2c_key(me, &peer),
+        Target::Group(gid) => {
+            let has_conv = st.db(|s| s.conversation(me, &req.conversation_id))?.is_some();
+            let is_member = st.db(|s| s.member(&gid, me))?.is_some();
+            if !has_conv && !is_member {
+                crate::groups::live(st, &gid)?;
+                return Err(ImError::new(
+                    code::GROUP_NO_PERMISSION,
+                    format!("{me} is not a member of group {gid}"),
+                ));
+            }
+            group_key(&gid)
+        }
+        Target::System => {
+            return Ok(MessageListReply { is_completed: true, ..Default::default() });
+        }
+    };
+    let before = match req.next_req_message_id.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) => {
+            let (key, m) = st.db(|s| s.message(id))?.ok_or_else(|| {
+                invalid(format!("nextReqMessageID {id} is not a message of this conversation"))
+            })?;
+            if key != conv_key {
+                return Err(invalid(format!(
+                    "nextReqMessageID {id} is not a message of this conversation"
+                )));
+            }
+            Some(m.sequence)
+        }
+    };
+    let count = if req.count == 0 { MESSAGE_PAGE_SIZE } else { req.count.min(100) };
+    let mut page = st.db(|s| s.messages_before(&conv_key, before, count + 1))?;
+    let is_completed = page.len() <= count as usize;
+    page.truncate(count as usize);
+    page.reverse();
+    let next = if is_completed { String::new() } else { page[0].id.clone() };
+    Ok(MessageListReply {
+        message_list: page.into_iter().map(|m| m.view_as(me)).collect(),
+        next_req_message_id: next,
+        is_completed,
+    })
+}
+
+/// What a client missed: its inbox after its cursor.
+pub fn sync(st: &AppState, caller: &Caller, req: Sync) -> Result<SyncReply> {
+    let limit = if req.limit == 0 { MAX_SYNC_PAGE } else { req.limit.min(MAX_SYNC_PAGE) };
+    let rows = st.db(|s| s.inbox_after(&caller.user_id, req.after, limit + 1))?;
+    let is_completed = rows.len() <= limit as usize;
+    let entries = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(inbox_seq, m)| InboxEntry { inbox_seq, message: m.view_as(&caller.user_id) })
+        .collect();
+    Ok(SyncReply { entries, is_completed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(to: &str, conv_type: &str, text: &str) -> Message {
+        Message {
+            id: "1-1-1".into(),
+            kind: types::MSG_TEXT.into(),
+            payload: json!({ "text": text }),
+            to: to.into(),
+            conversation_type: conv_type.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn validation() {
+        assert!(validate(&text("bob", "C2C", "hi")).is_ok());
+        let code_of = |m: &Message| validate(m).map_err(|e| e.code).err();
+        assert_eq!(code_of(&text("@TIM#SYSTEM", "C2C", "x")), Some(code::MSG_INVALID_CONV_TYPE));
+        assert_eq!(code_of(&text("bob", "@TIM#SYSTEM", "x")), Some(code::MSG_INVALID_CONV_TYPE));
+        assert_eq!(code_of(&text("bob", "C2C", &"x".repeat(13 * 1024))), Some(code::MSG_TOO_LONG));
+        let mut m = text("bob", "C2C", "x");
+        m.payload = json!({ "text": 5 });
+        assert_eq!(code_of(&m), Some(code::SERVER_INVALID_PARAM));
+        m.kind = "TIMNoSuchElem".into();
+        assert_eq!(code_of(&m), Some(code::SERVER_INVALID_PARAM));
+        let mut loc = text("bob", "C2C", "");
+        loc.kind = types::MSG_LOCATION.into();
+        loc.payload = json!({"description": "x", "longitude": 200.0, "latitude": 1.0});
+        assert_eq!(code_of(&loc), Some(code::SERVER_INVALID_PARAM));
+    }
+}
