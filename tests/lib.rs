@@ -1,1 +1,483 @@
-//! tests
+//! Fixtures for Pigeon's cross-crate tests: the real `pigeon-server` binary on a loopback port
+//! with its own data dir, SDK clients ([`Client`]) and `pigeon bridge` processes ([`Bridge`]),
+//! and a TCP [`Proxy`] that can cut one client's connection.
+//!
+//! The binaries must be built first (`cargo build --workspace --bins`; the README's test
+//! command does it).
+
+use pigeon_sdk::{Chat, ChatOptions, Event};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long a test waits for something that should happen.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// Path of a workspace binary next to the test executable's target dir.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// A running `pigeon-server serve`.
+pub struct Server {
+    child: Option<Child>,
+    /// Its data dir (kept across restarts).
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// The app's SDKAppID.
+    pub app_id: u64,
+    /// The app's secret key.
+    pub key: String,
+    extra: Vec<String>,
+}
+
+impl Server {
+    /// Starts a server in a new temporary data dir.
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra `serve` flags.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server {
+            child: None,
+            dir,
+            _tmp: Some(tmp),
+            addr: format!("127.0.0.1:{}", free_port()),
+            app_id: 0,
+            key: String::new(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        s.spawn();
+        s
+    }
+
+    fn spawn(&mut self) {
+        let mut child = Command::new(bin("pigeon-server"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(&self.addr)
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(&self.extra)
+            .env("PIGEON_LOG", "warn")
+            .env_remove("PIGEON_SDK_APP_ID")
+            .env_remove("PIGEON_SECRET_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn pigeon-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut ready = false;
+        for line in lines.by_ref() {
+            let line = line.expect("server stdout");
+            if line.starts_with("listening on ws://") {
+                ready = true;
+                break;
+            }
+        }
+        assert!(ready, "pigeon-server exited before listening");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.dir.join("credentials.json")).expect("credentials"),
+        )
+        .expect("credentials json");
+        self.app_id = creds["SDKAppID"].as_u64().expect("SDKAppID");
+        self.key = creds["secretKey"].as_str().expect("secretKey").to_owned();
+        self.child = Some(child);
+    }
+
+    /// `ws://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// A UserSig for `user`, valid for a day.
+    pub fn sig(&self, user: &str) -> String {
+        self.sig_for(user, 86_400)
+    }
+
+    /// A UserSig for `user`, valid for `expire` seconds from now.
+    pub fn sig_for(&self, user: &str, expire: u64) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        pigeon_server::usersig::generate(self.app_id, &self.key, user, expire, now)
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts again on the same port and data dir.
+    pub fn restart(&mut self) {
+        self.kill9();
+        self.spawn();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// An SDK instance with a record of its events.
+pub struct Client {
+    /// The SDK.
+    pub chat: Chat,
+    /// Its user.
+    pub user: String,
+    events: mpsc::UnboundedReceiver<Event>,
+    seen: Vec<Event>,
+    _cache: Option<tempfile::TempDir>,
+}
+
+/// Options of [`Client::connect`].
+pub struct ClientOpts {
+    /// Server URL (a proxy's, to cut the connection).
+    pub url: String,
+    /// Cache dir; a fresh temp dir when None.
+    pub data_dir: Option<PathBuf>,
+    /// Login platform.
+    pub platform: String,
+}
+
+impl Client {
+    /// A logged-out client of `server` for `user`.
+    pub fn new(server: &Server, user: &str) -> Client {
+        Self::with(server, user, ClientOpts { url: server.url(), data_dir: None, platform: "web".into() })
+    }
+
+    /// A logged-out client with options.
+    pub fn with(server: &Server, user: &str, o: ClientOpts) -> Client {
+        let (tmp, dir) = match o.data_dir {
+            Some(d) => (None, d),
+            None => {
+                let t = tempfile::tempdir().expect("tempdir");
+                let d = t.path().to_path_buf();
+                (Some(t), d)
+            }
+        };
+        let chat = Chat::create(ChatOptions {
+            server_url: o.url,
+            sdk_app_id: server.app_id,
+            data_dir: dir,
+            platform: o.platform,
+        });
+        let events = chat.subscribe();
+        Client { chat, user: user.to_owned(), events, seen: vec![], _cache: tmp }
+    }
+
+    /// Logs in with a valid sig and waits for SDK_READY.
+    pub async fn login(server: &Server, user: &str) -> Client {
+        let mut c = Self::new(server, user);
+        c.login_ready(server).await;
+        c
+    }
+
+    /// Logs this client in and waits for SDK_READY.
+    pub async fn login_ready(&mut self, server: &Server) {
+        let sig = server.sig(&self.user);
+        self.chat.login(&self.user, &sig).await.expect("login");
+        self.wait_event("sdkStateReady").await;
+    }
+
+    /// Calls a seed method.
+    pub async fn call(&self, method: &str, args: Vec<Value>) -> pigeon_sdk::Result<Value> {
+        self.chat.invoke(method, args).await
+    }
+
+    /// Calls a seed method that must succeed.
+    pub async fn ok(&self, method: &str, args: Vec<Value>) -> Value {
+        match self.call(method, args).await {
+            Ok(v) => v,
+            Err(e) => panic!("{} {method}: {e}", self.user),
+        }
+    }
+
+    /// Creates and sends a text message; returns the sent message.
+    pub async fn send_text(&self, to: &str, conv_type: &str, text: &str) -> Value {
+        let m = self
+            .ok("createTextMessage", vec![json!({"to": to, "conversationType": conv_type, "payload": {"text": text}})])
+            .await;
+        self.ok("sendMessage", vec![m]).await["message"].clone()
+    }
+
+    /// Waits for the next event named `name` matching `pred` (events before it are kept).
+    pub async fn wait_for(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.seen.iter().position(|e| e.name == name && pred(&e.data)) {
+            return self.seen.remove(i).data;
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let Ok(e) = tokio::time::timeout_at(deadline, self.events.recv()).await else {
+                let seen: Vec<_> = self.seen.iter().map(|e| e.name.clone()).collect();
+                panic!("{}: no {name} event within {WAIT:?}; saw {seen:?}", self.user);
+            };
+            let e = e.expect("event stream open");
+            if e.name == name && pred(&e.data) {
+                return e.data;
+            }
+            self.seen.push(e);
+        }
+    }
+
+    /// Waits for the next event named `name`.
+    pub async fn wait_event(&mut self, name: &str) -> Value {
+        self.wait_for(name, |_| true).await
+    }
+
+    /// Every message received so far (from MESSAGE_RECEIVED events), draining them.
+    pub async fn received_texts(&mut self) -> Vec<String> {
+        self.drain();
+        let mut out = vec![];
+        self.seen.retain(|e| {
+            if e.name == "onMessageReceived" {
+                for m in e.data.as_array().into_iter().flatten() {
+                    out.push(m["payload"]["text"].as_str().unwrap_or_default().to_owned());
+                }
+                false
+            } else {
+                true
+            }
+        });
+        out
+    }
+
+    /// Moves pending events into the record.
+    pub fn drain(&mut self) {
+        while let Ok(e) = self.events.try_recv() {
+            self.seen.push(e);
+        }
+    }
+
+    /// Names of the recorded events.
+    pub fn names(&mut self) -> Vec<String> {
+        self.drain();
+        self.seen.iter().map(|e| e.name.clone()).collect()
+    }
+
+    /// Forgets recorded events.
+    pub fn clear(&mut self) {
+        self.drain();
+        self.seen.clear();
+    }
+
+    /// The recorded events named `name`.
+    pub fn events_named(&mut self, name: &str) -> Vec<Value> {
+        self.drain();
+        self.seen.iter().filter(|e| e.name == name).map(|e| e.data.clone()).collect()
+    }
+}
+
+/// Waits until `f` is true, polling every 20 ms, up to [`WAIT`].
+pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A `pigeon bridge` process.
+pub struct Bridge {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: std::sync::mpsc::Receiver<Value>,
+    /// Lines read but not yet asked for.
+    pub backlog: Vec<Value>,
+    next_id: u64,
+    _cache: tempfile::TempDir,
+}
+
+impl Bridge {
+    /// Starts `pigeon bridge` against `server`.
+    pub fn start(server: &Server, extra: &[&str]) -> Bridge {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let mut child = Command::new(bin("pigeon"))
+            .args(["bridge", "--server", &server.url(), "--app-id", &server.app_id.to_string()])
+            .arg("--data-dir")
+            .arg(cache.path())
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn pigeon bridge");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("bridge printed a non-JSON line {line:?}: {e}"));
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        Bridge { stdin: child.stdin.take(), child, lines: rx, backlog: vec![], next_id: 1, _cache: cache }
+    }
+
+    /// Writes a raw line.
+    pub fn send_raw(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(line.as_bytes()).expect("write");
+        stdin.write_all(b"\n").expect("write");
+        stdin.flush().expect("flush");
+    }
+
+    /// Waits for a line matching `pred`.
+    pub fn wait_line(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i);
+        }
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let v = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("bridge: no {what} within {WAIT:?}; backlog {:?}", self.backlog));
+            if pred(&v) {
+                return v;
+            }
+            self.backlog.push(v);
+        }
+    }
+
+    /// Sends a request and returns its whole reply line.
+    pub fn request(&mut self, method: &str, args: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_raw(&json!({"id": id, "method": method, "args": args}).to_string());
+        self.wait_line(&format!("reply to {method}"), |v| v["id"] == json!(id))
+    }
+
+    /// Sends a request that must succeed; returns its data.
+    pub fn ok(&mut self, method: &str, args: Value) -> Value {
+        let r = self.request(method, args);
+        assert_eq!(r["code"], json!(0), "{method} failed: {r}");
+        r["data"].clone()
+    }
+
+    /// Waits for an event line.
+    pub fn wait_event(&mut self, name: &str) -> Value {
+        self.wait_line(name, |v| v["event"] == json!(name))["data"].clone()
+    }
+
+    /// Closes stdin and waits for the exit status.
+    pub fn finish(mut self) -> std::process::ExitStatus {
+        drop(self.stdin.take());
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "bridge did not exit after EOF");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback TCP proxy in front of the server; [`Proxy::cut`] drops every connection through
+/// it and refuses new ones until [`Proxy::restore`], like a network outage for one client.
+pub struct Proxy {
+    /// `ws://` URL of the proxy.
+    pub url: String,
+    state: Arc<Mutex<ProxyState>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    cut: bool,
+    conns: Vec<tokio::task::AbortHandle>,
+}
+
+impl Proxy {
+    /// Starts a proxy to `target` (`127.0.0.1:PORT`).
+    pub async fn start(target: &str) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let url = format!("ws://{}", listener.local_addr().expect("addr"));
+        let state: Arc<Mutex<ProxyState>> = Arc::default();
+        let (st, target) = (state.clone(), target.to_owned());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                if st.lock().expect("lock").cut {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let h = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                st.lock().expect("lock").conns.push(h.abort_handle());
+            }
+        });
+        Proxy { url, state, task }
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub fn cut(&self) {
+        let mut st = self.state.lock().expect("lock");
+        st.cut = true;
+        for c in st.conns.drain(..) {
+            c.abort();
+        }
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.state.lock().expect("lock").cut = false;
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.cut();
+    }
+}

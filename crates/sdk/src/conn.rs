@@ -1,0 +1,157 @@
+//! One WebSocket connection to the server: a writer task, a reader task that matches replies to
+//! calls and hands pushes on in order, and typed [`Conn::call`]s.
+
+use futures_util::{SinkExt, StreamExt};
+use pigeon_proto::error::code;
+use pigeon_proto::wire::{Op, Push, Reply, Request, MAX_FRAME_BYTES};
+use pigeon_proto::ImError;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// How long a call waits for its reply.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Reply>>>>;
+
+/// A live connection. Dropping every handle closes it.
+pub struct Conn {
+    out: mpsc::Sender<WsMessage>,
+    pending: Pending,
+    next_id: AtomicU64,
+    closed: watch::Receiver<bool>,
+}
+
+/// The network went away under a call.
+pub fn network_error(detail: impl std::fmt::Display) -> ImError {
+    ImError::new(code::NETWORK_ERROR, format!("network error: {detail}"))
+}
+
+impl Conn {
+    /// Connects to `url`; pushes arrive on the returned receiver, which closes when the
+    /// connection does.
+    pub async fn connect(url: &str) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>), ImError> {
+        let mut config = WebSocketConfig::default();
+        config.max_message_size = Some(MAX_FRAME_BYTES);
+        config.max_frame_size = Some(MAX_FRAME_BYTES);
+        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+            .await
+            .map_err(|_| ImError::new(code::NETWORK_TIMEOUT, format!("connecting to {url} timed out")))?
+            .map_err(|e| network_error(format!("connecting to {url}: {e}")))?;
+        let (mut sink, mut stream) = ws.split();
+        let (out_tx, mut out_rx) = mpsc::channel::<WsMessage>(256);
+        let (push_tx, push_rx) = mpsc::unbounded_channel();
+        let (closed_tx, closed_rx) = watch::channel(false);
+        let pending: Pending = Arc::default();
+
+        let closed_w = closed_tx.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = out_rx.recv().await {
+                let is_close = matches!(msg, WsMessage::Close(_));
+                if sink.send(msg).await.is_err() || is_close {
+                    break;
+                }
+            }
+            let _ = sink.close().await;
+            let _ = closed_w.send(true);
+        });
+
+        let pending_r = pending.clone();
+        tokio::spawn(async move {
+            while let Some(frame) = stream.next().await {
+                let text = match frame {
+                    Ok(WsMessage::Text(t)) => t,
+                    Ok(WsMessage::Close(_)) | Err(_) => break,
+                    Ok(_) => continue,
+                };
+                let Ok(v) = serde_json::from_str::<Value>(text.as_str()) else {
+                    tracing::warn!("unparsable frame from server");
+                    continue;
+                };
+                if v.get("push").is_some() {
+                    match serde_json::from_value::<Push>(v) {
+                        Ok(p) => {
+                            if push_tx.send(p).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "unknown push"),
+                    }
+                } else if let Ok(reply) = serde_json::from_value::<Reply>(v) {
+                    let waiter = pending_r.lock().unwrap_or_else(|p| p.into_inner()).remove(&reply.id);
+                    match waiter {
+                        Some(w) => {
+                            let _ = w.send(reply);
+                        }
+                        None => tracing::warn!(id = reply.id, code = reply.code, "unmatched reply"),
+                    }
+                }
+            }
+            // Fail every call still waiting, so none hangs until its timeout.
+            pending_r.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            let _ = closed_tx.send(true);
+        });
+
+        let conn = Arc::new(Conn {
+            out: out_tx,
+            pending,
+            next_id: AtomicU64::new(1),
+            closed: closed_rx,
+        });
+        Ok((conn, push_rx))
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
+    }
+
+    /// Waits until the connection ends.
+    pub async fn closed(&self) {
+        let mut rx = self.closed.clone();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+
+    /// Ends the connection.
+    pub fn close(&self) {
+        let _ = self.out.try_send(WsMessage::Close(None));
+    }
+
+    /// Sends a raw request and waits for its reply.
+    pub async fn call_raw(&self, op: &str, data: Value) -> Result<Value, ImError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
+        let text = serde_json::to_string(&Request { id, op: op.to_owned(), data })
+            .map_err(|e| ImError::internal(e.to_string()))?;
+        if self.is_closed() || self.out.send(WsMessage::Text(text.into())).await.is_err() {
+            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            return Err(network_error("not connected"));
+        }
+        match tokio::time::timeout(CALL_TIMEOUT, rx).await {
+            Ok(Ok(reply)) => reply.into_result(),
+            Ok(Err(_)) => Err(network_error("connection lost before the reply")),
+            Err(_) => {
+                self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                Err(ImError::new(code::NETWORK_TIMEOUT, format!("{op}: no reply in time")))
+            }
+        }
+    }
+
+    /// Sends a typed operation and waits for its typed reply.
+    pub async fn call<O: Op>(&self, op: &O) -> Result<O::Reply, ImError> {
+        let data = serde_json::to_value(op).map_err(|e| ImError::internal(e.to_string()))?;
+        let v = self.call_raw(O::NAME, data).await?;
+        serde_json::from_value(v)
+            .map_err(|e| ImError::internal(format!("{}: unexpected reply: {e}", O::NAME)))
+    }
+}

@@ -1,0 +1,137 @@
+//! [`Chat::invoke`]: any seed method by name with the seed's positional arguments. The bridge
+//! and the desktop app go through here, so coverage is this one table.
+
+use crate::Chat;
+use pigeon_proto::error::code;
+use pigeon_proto::methods::is_seed_method;
+use pigeon_proto::{ImError, Result};
+use serde_json::{json, Value};
+
+/// Seed methods a front end must handle itself, because they take a callback.
+pub const FRONT_END_METHODS: &[&str] = &["on", "off"];
+
+/// Seed methods [`Chat::invoke`] implements.
+pub const IMPLEMENTED: &[&str] = &[
+    "login",
+    "logout",
+    "getLoginUser",
+    "isReady",
+    "destroy",
+    "registerPlugin",
+    "setLogLevel",
+    "createTextMessage",
+    "createTextAtMessage",
+    "createCustomMessage",
+    "createFaceMessage",
+    "createLocationMessage",
+    "sendMessage",
+    "resendMessage",
+    "getMessageList",
+    "findMessage",
+    "setMessageRead",
+    "getConversationList",
+    "getConversationProfile",
+    "getTotalUnreadMessageCount",
+    "getGroupList",
+    "getGroupProfile",
+    "createGroup",
+    "dismissGroup",
+    "joinGroup",
+    "quitGroup",
+];
+
+/// Whether a seed method works through [`Chat::invoke`] or a front end's on/off.
+pub fn is_implemented(method: &str) -> bool {
+    IMPLEMENTED.contains(&method) || FRONT_END_METHODS.contains(&method)
+}
+
+fn arg(args: &mut [Value], i: usize) -> Value {
+    args.get_mut(i).map(Value::take).unwrap_or(Value::Null)
+}
+
+fn to_json<T: serde::Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| ImError::internal(e.to_string()))
+}
+
+impl Chat {
+    /// Calls seed method `method` with positional `args`; returns `imResponse.data` (or the
+    /// return value of a synchronous method).
+    pub async fn invoke(&self, method: &str, mut args: Vec<Value>) -> Result<Value> {
+        let a = &mut args;
+        match method {
+            "login" => {
+                let o: crate::lifecycle::LoginOptions = serde_json::from_value(arg(a, 0))
+                    .map_err(|e| ImError::invalid(format!("login: {e}")))?;
+                self.login(&o.user_id, &o.user_sig).await
+            }
+            "logout" => self.logout().await,
+            "destroy" => self.destroy().await,
+            "getLoginUser" => Ok(json!(self.get_login_user())),
+            "isReady" => Ok(json!(self.is_ready())),
+            "registerPlugin" => self.register_plugin(&arg(a, 0)),
+            "setLogLevel" => self.set_log_level(&arg(a, 0)),
+            "createTextMessage" => to_json(self.create_text_message(arg(a, 0))?),
+            "createTextAtMessage" => to_json(self.create_text_at_message(arg(a, 0))?),
+            "createCustomMessage" => to_json(self.create_custom_message(arg(a, 0))?),
+            "createFaceMessage" => to_json(self.create_face_message(arg(a, 0))?),
+            "createLocationMessage" => to_json(self.create_location_message(arg(a, 0))?),
+            "sendMessage" => self.send_message(arg(a, 0), arg(a, 1)).await,
+            "resendMessage" => self.resend_message(arg(a, 0), arg(a, 1)).await,
+            "getMessageList" => self.get_message_list(arg(a, 0)).await,
+            "findMessage" => match arg(a, 0) {
+                Value::String(id) => to_json(self.find_message(&id)),
+                _ => Err(ImError::invalid("findMessage takes a messageID string")),
+            },
+            "setMessageRead" => self.set_message_read(arg(a, 0)).await,
+            "getConversationList" => self.get_conversation_list(arg(a, 0)),
+            "getConversationProfile" => self.get_conversation_profile(arg(a, 0)).await,
+            "getTotalUnreadMessageCount" => Ok(json!(self.get_total_unread_message_count())),
+            "getGroupList" => self.get_group_list().await,
+            "getGroupProfile" => self.get_group_profile(arg(a, 0)).await,
+            "createGroup" => self.create_group(arg(a, 0)).await,
+            "dismissGroup" => self.dismiss_group(arg(a, 0)).await,
+            "joinGroup" => self.join_group(arg(a, 0)).await,
+            "quitGroup" => self.quit_group(arg(a, 0)).await,
+            "on" | "off" => Err(ImError::invalid(format!(
+                "{method} takes a handler function: use Chat::on/off, or the bridge's on/off"
+            ))),
+            m if is_seed_method(m) => {
+                Err(ImError::new(code::NOT_IMPLEMENTED, format!("not implemented: {m}")))
+            }
+            m => Err(ImError::new(code::UNKNOWN_METHOD, format!("unknown method: {m}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pigeon_proto::methods::seed_methods;
+
+    #[test]
+    fn every_implemented_name_is_a_seed_method() {
+        for m in IMPLEMENTED.iter().chain(FRONT_END_METHODS) {
+            assert!(is_seed_method(m), "{m}");
+        }
+        assert!(seed_methods().count() > IMPLEMENTED.len());
+    }
+
+    #[tokio::test]
+    async fn unknown_and_unimplemented_methods_fail_clearly() {
+        let chat = Chat::create(crate::ChatOptions {
+            server_url: "ws://127.0.0.1:9".into(),
+            sdk_app_id: 1,
+            data_dir: std::env::temp_dir(),
+            platform: "web".into(),
+        });
+        for m in seed_methods().filter(|m| !is_implemented(m)) {
+            let e = chat.invoke(m, vec![]).await.expect_err("must fail");
+            assert_eq!(e.code, code::NOT_IMPLEMENTED, "{m}");
+            assert_eq!(e.message, format!("not implemented: {m}"));
+        }
+        let e = chat.invoke("sendmessage", vec![]).await.expect_err("must fail");
+        assert_eq!(e.code, code::UNKNOWN_METHOD);
+        let e = chat.invoke("getMessageList", vec![json!(5)]).await.expect_err("must fail");
+        assert_eq!(e.code, code::INVALID_ARGUMENT);
+    }
+}

@@ -1,0 +1,353 @@
+//! A login session: connect and log in, sync what was missed, apply pushes in inbox order,
+//! ping, and on any loss reconnect with backoff, reporting NET_STATE_CHANGE on the way.
+
+use crate::conn::Conn;
+use crate::state::PendingEntry;
+use crate::{Event, Inner};
+use pigeon_proto::consts::{event, types};
+use pigeon_proto::error::code;
+use pigeon_proto::wire::{
+    GetConversationList, GetGroupList, Login, LoginReply, Ping, Push, Sync,
+};
+use pigeon_proto::ImError;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Ping interval; the server drops connections silent for 75 s.
+const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// How long to wait for a missing inbox entry before fetching it.
+const GAP_WAIT: Duration = Duration::from_millis(300);
+
+/// Reconnect backoff bounds.
+const BACKOFF_MIN: Duration = Duration::from_millis(200);
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+
+/// Failed attempts after which the state reads `disconnected` rather than `connecting`.
+const ATTEMPTS_BEFORE_DISCONNECTED: u32 = 3;
+
+/// Handle to a running session task.
+pub(crate) struct SessionCtl {
+    pub stop: watch::Sender<bool>,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Who logs in.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub user_id: String,
+    pub user_sig: String,
+    pub generation: u64,
+    /// Whether a network failure on the first attempt may continue offline from the cache.
+    pub offline_ok: bool,
+}
+
+/// How the first connection attempt went.
+pub(crate) enum FirstResult {
+    Online,
+    Offline(ImError),
+    Failed(ImError),
+}
+
+enum Outcome {
+    Stopped,
+    Lost,
+    Kicked(String),
+}
+
+fn is_auth_error(e: &ImError) -> bool {
+    (70_000..71_000).contains(&e.code)
+        || [code::NO_IDENTIFIER, code::NO_USERSIG, code::LOGIN_FAILED].contains(&e.code)
+        || e.code == code::SERVER_INVALID_PARAM
+}
+
+async fn connect_login(
+    inner: &Inner,
+    creds: &Credentials,
+) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>, LoginReply), ImError> {
+    let (conn, pushes) = Conn::connect(&inner.opts.server_url).await?;
+    let login = Login {
+        user_id: creds.user_id.clone(),
+        user_sig: creds.user_sig.clone(),
+        sdk_app_id: inner.opts.sdk_app_id,
+        instance_id: inner.instance_id.clone(),
+        platform: inner.opts.platform.clone(),
+    };
+    match conn.call(&login).await {
+        Ok(reply) => Ok((conn, pushes, reply)),
+        Err(e) => {
+            conn.close();
+            Err(e)
+        }
+    }
+}
+
+impl Inner {
+    fn same_generation(&self, gen: u64) -> bool {
+        self.lock_state().generation == gen
+    }
+
+    pub(crate) fn set_net_state(&self, gen: u64, state: &'static str) {
+        {
+            let mut st = self.lock_state();
+            if st.generation != gen || st.net_state == state {
+                return;
+            }
+            st.net_state = state;
+        }
+        self.emit(event::NET_STATE_CHANGE, json!({ "state": state }));
+    }
+
+    /// Runs the events an update of generation `gen` produced, unless the session changed.
+    fn apply(&self, gen: u64, f: impl FnOnce(&mut crate::state::State) -> Vec<Event>) {
+        let events = {
+            let mut st = self.lock_state();
+            if st.generation != gen {
+                return;
+            }
+            f(&mut st)
+        };
+        self.emit_all(events);
+    }
+
+    /// Fetches inbox entries after the cursor until none are left.
+    async fn sync_inbox(&self, gen: u64, conn: &Conn) -> Result<(), ImError> {
+        loop {
+            let after = self.lock_state().cursor.unwrap_or(0);
+            let page = conn.call(&Sync { after, limit: 200 }).await?;
+            let done = page.is_completed || page.entries.is_empty();
+            for e in page.entries {
+                self.apply(gen, |st| {
+                    st.take_inbox(e.inbox_seq, PendingEntry::Received(Box::new(e.message), None))
+                });
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    pub(crate) async fn refresh_conversations(&self, gen: u64, conn: &Conn) -> Result<(), ImError> {
+        let list = conn.call(&GetConversationList {}).await?.conversation_list;
+        self.apply(gen, |st| st.update_conversations(list, true));
+        Ok(())
+    }
+
+    pub(crate) async fn refresh_groups(&self, gen: u64, conn: &Conn, always: bool) -> Result<(), ImError> {
+        let list = conn.call(&GetGroupList {}).await?.group_list;
+        self.apply(gen, |st| st.update_groups(list, always));
+        Ok(())
+    }
+
+    async fn sync_all(&self, gen: u64, conn: &Conn, inbox_head: u64) -> Result<(), ImError> {
+        {
+            let mut st = self.lock_state();
+            if st.generation != gen {
+                return Ok(());
+            }
+            if st.cursor.is_none() {
+                // A new device reads history with getMessageList; it does not replay it.
+                st.cursor = Some(inbox_head);
+                if let Some(c) = st.cache.as_ref() {
+                    let _ = c.set("cursor", &inbox_head.to_string());
+                }
+            }
+            let cursor = st.cursor.unwrap_or(0);
+            st.pending.retain(|n, _| *n > cursor);
+        }
+        self.sync_inbox(gen, conn).await?;
+        self.refresh_conversations(gen, conn).await?;
+        self.refresh_groups(gen, conn, false).await
+    }
+
+    async fn drive(
+        &self,
+        gen: u64,
+        conn: &Conn,
+        mut pushes: mpsc::UnboundedReceiver<Push>,
+        reply: &LoginReply,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Outcome {
+        match self.sync_all(gen, conn, reply.inbox_head).await {
+            Ok(()) => {}
+            Err(e) if e.code == code::NETWORK_ERROR || e.code == code::NETWORK_TIMEOUT => {
+                return Outcome::Lost;
+            }
+            Err(e) => tracing::warn!(error = %e, "sync failed"),
+        }
+        let became_ready = {
+            let mut st = self.lock_state();
+            let first = st.generation == gen && !st.ready;
+            if first {
+                st.ready = true;
+            }
+            first
+        };
+        if became_ready {
+            self.emit(event::SDK_READY, serde_json::Value::Null);
+        }
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        let mut gap_at: Option<tokio::time::Instant> = None;
+        loop {
+            let gap_timer = async {
+                match gap_at {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => return Outcome::Stopped,
+                p = pushes.recv() => match p {
+                    None => return Outcome::Lost,
+                    Some(Push::Kicked { kind }) => return Outcome::Kicked(kind),
+                    Some(Push::Message { inbox_seq: Some(n), message, conversation }) => {
+                        self.apply(gen, |st| {
+                            st.take_inbox(n, PendingEntry::Received(Box::new(message), conversation))
+                        });
+                        let gap = self.lock_state().has_gap();
+                        gap_at = if gap { gap_at.or(Some(tokio::time::Instant::now() + GAP_WAIT)) } else { None };
+                    }
+                    Some(Push::Message { inbox_seq: None, message, .. }) => {
+                        if self.same_generation(gen) {
+                            self.emit(event::MESSAGE_RECEIVED, json!([message]));
+                        }
+                    }
+                    Some(Push::Conversation { conversation }) => {
+                        self.apply(gen, |st| st.update_conversations(vec![conversation], false));
+                    }
+                    Some(Push::GroupsChanged {}) => {
+                        if let Err(e) = self.refresh_groups(gen, conn, true).await {
+                            tracing::warn!(error = %e, "group list refresh failed");
+                        }
+                    }
+                },
+                _ = gap_timer => {
+                    gap_at = None;
+                    let synced = async {
+                        self.sync_inbox(gen, conn).await?;
+                        self.refresh_conversations(gen, conn).await
+                    };
+                    if let Err(e) = synced.await {
+                        tracing::warn!(error = %e, "gap sync failed");
+                    }
+                    if self.lock_state().has_gap() {
+                        gap_at = Some(tokio::time::Instant::now() + GAP_WAIT);
+                    }
+                }
+                _ = ping.tick() => {
+                    if let Err(e) = conn.call(&Ping {}).await {
+                        tracing::info!(error = %e, "ping failed; reconnecting");
+                        return Outcome::Lost;
+                    }
+                }
+                _ = conn.closed() => return Outcome::Lost,
+            }
+        }
+    }
+
+    /// Ends the login session locally (after a kick or a refused re-login): state cleared,
+    /// SDK_NOT_READY, then KICKED_OUT when `kicked` says why.
+    pub(crate) fn end_session(&self, gen: u64, kicked: Option<&str>) {
+        let was_logged_in = {
+            let mut st = self.lock_state();
+            if st.generation != gen {
+                return;
+            }
+            let was = !st.user_id.is_empty();
+            st.clear_session();
+            was
+        };
+        self.conn.send_replace(None);
+        let mut events = Vec::new();
+        if was_logged_in {
+            events.push(Event::new(event::SDK_NOT_READY, serde_json::Value::Null));
+        }
+        if let Some(kind) = kicked {
+            events.push(Event::new(event::KICKED_OUT, json!({ "type": kind })));
+        }
+        self.emit_all(events);
+    }
+}
+
+/// The session task.
+pub(crate) async fn run(
+    inner: Arc<Inner>,
+    creds: Credentials,
+    first: oneshot::Sender<FirstResult>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let gen = creds.generation;
+    let mut first = Some(first);
+    let mut failures: u32 = 0;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let attempt = tokio::select! {
+            r = connect_login(&inner, &creds) => r,
+            _ = stop.changed() => return,
+        };
+        match attempt {
+            Ok((conn, pushes, reply)) => {
+                failures = 0;
+                if let Some(f) = first.take() {
+                    let _ = f.send(FirstResult::Online);
+                }
+                inner.conn.send_replace(Some(conn.clone()));
+                inner.set_net_state(gen, types::NET_STATE_CONNECTED);
+                let outcome = inner.drive(gen, &conn, pushes, &reply, &mut stop).await;
+                inner.conn.send_replace(None);
+                conn.close();
+                match outcome {
+                    Outcome::Stopped => return,
+                    Outcome::Kicked(kind) => {
+                        inner.end_session(gen, Some(&kind));
+                        return;
+                    }
+                    Outcome::Lost if *stop.borrow() => return,
+                    Outcome::Lost => inner.set_net_state(gen, types::NET_STATE_CONNECTING),
+                }
+            }
+            Err(e) if is_auth_error(&e) => {
+                if let Some(f) = first.take() {
+                    let _ = f.send(FirstResult::Failed(e));
+                    return;
+                }
+                if e.code == code::USERSIG_EXPIRED {
+                    inner.end_session(gen, Some(types::KICKED_OUT_USERSIG_EXPIRED));
+                } else {
+                    inner.emit(event::ERROR, json!({ "code": e.code, "message": e.message }));
+                    inner.end_session(gen, None);
+                }
+                return;
+            }
+            Err(e) => {
+                if let Some(f) = first.take() {
+                    if !creds.offline_ok {
+                        let _ = f.send(FirstResult::Failed(e));
+                        return;
+                    }
+                    let _ = f.send(FirstResult::Offline(e));
+                }
+                failures += 1;
+                let state = if failures >= ATTEMPTS_BEFORE_DISCONNECTED {
+                    types::NET_STATE_DISCONNECTED
+                } else {
+                    types::NET_STATE_CONNECTING
+                };
+                inner.set_net_state(gen, state);
+            }
+        }
+        let exp = failures.min(10);
+        let base = BACKOFF_MIN.saturating_mul(1 << exp).min(BACKOFF_MAX);
+        let jitter = rand::random::<f64>() * 0.4 + 0.8;
+        let wait = base.mul_f64(jitter);
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

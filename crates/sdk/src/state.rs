@@ -1,0 +1,178 @@
+//! What the SDK knows about the logged-in user, and the events its changes raise. Every update
+//! returns the events to emit, so they go out after the lock is released.
+
+use crate::cache::Cache;
+use pigeon_proto::consts::{event, types};
+use pigeon_proto::model::{Conversation, Group, Message};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// An event: the seed's event name and its `event.data`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// `TencentCloudChat.EVENT.*` value.
+    pub name: String,
+    /// `event.data`.
+    pub data: Value,
+}
+
+impl Event {
+    /// An event.
+    pub fn new(name: &str, data: Value) -> Self {
+        Self { name: name.to_owned(), data }
+    }
+}
+
+/// An inbox entry waiting for the ones before it.
+pub(crate) enum PendingEntry {
+    /// Received: apply when its turn comes.
+    Received(Box<Message>, Option<Conversation>),
+    /// Sent by this instance: already applied, only the cursor moves.
+    Own,
+}
+
+/// Session state.
+#[derive(Default)]
+pub(crate) struct State {
+    /// Logged-in user, empty when logged out.
+    pub user_id: String,
+    /// SDK_READY was emitted for this login.
+    pub ready: bool,
+    /// Bumped by every login and logout, so tasks of an old session change nothing.
+    pub generation: u64,
+    /// `TYPES.NET_STATE_*` last reported.
+    pub net_state: &'static str,
+    pub cache: Option<Cache>,
+    pub conversations: HashMap<String, Conversation>,
+    pub groups: Vec<Group>,
+    /// Last inbox sequence applied (contiguous); None for a device that never synced.
+    pub cursor: Option<u64>,
+    pub pending: BTreeMap<u64, PendingEntry>,
+    pub total_unread: u64,
+}
+
+impl State {
+    /// Conversations, pinned first then newest first.
+    pub fn sorted_conversations(&self) -> Vec<Conversation> {
+        let mut list: Vec<Conversation> = self.conversations.values().cloned().collect();
+        list.sort_by(|a, b| {
+            b.sort_key().cmp(&a.sort_key()).then_with(|| a.conversation_id.cmp(&b.conversation_id))
+        });
+        list
+    }
+
+    fn compute_total_unread(&self) -> u64 {
+        self.conversations
+            .values()
+            .filter(|c| c.kind != types::CONV_SYSTEM)
+            .filter(|c| {
+                c.message_remind_type.is_empty()
+                    || c.message_remind_type == types::MSG_REMIND_ACPT_AND_NOTE
+            })
+            .map(|c| c.unread_count)
+            .sum()
+    }
+
+    /// Applies conversation changes (all of them when `replace_all`); returns the events.
+    pub fn update_conversations(&mut self, list: Vec<Conversation>, replace_all: bool) -> Vec<Event> {
+        let before = if replace_all { Some(self.conversations.clone()) } else { None };
+        let mut changed = false;
+        if replace_all {
+            self.conversations.clear();
+        }
+        for c in &list {
+            let old = self.conversations.insert(c.conversation_id.clone(), c.clone());
+            changed |= old.as_ref() != Some(c);
+        }
+        if let Some(before) = before {
+            changed = before != self.conversations;
+        }
+        if let Some(cache) = self.cache.as_mut() {
+            if let Err(e) = cache.put_conversations(&list, replace_all) {
+                tracing::warn!(error = %e, "could not cache conversations");
+            }
+        }
+        let mut events = Vec::new();
+        if changed {
+            events.push(Event::new(event::CONVERSATION_LIST_UPDATED, json!(self.sorted_conversations())));
+        }
+        let total = self.compute_total_unread();
+        if total != self.total_unread {
+            self.total_unread = total;
+            events.push(Event::new(event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, json!(total)));
+        }
+        events
+    }
+
+    /// Replaces the group list; returns GROUP_LIST_UPDATED when it changed or `always`.
+    pub fn update_groups(&mut self, list: Vec<Group>, always: bool) -> Vec<Event> {
+        let changed = list != self.groups;
+        self.groups = list;
+        if let Some(cache) = self.cache.as_mut() {
+            if let Err(e) = cache.put_groups(&self.groups) {
+                tracing::warn!(error = %e, "could not cache groups");
+            }
+        }
+        if changed || always {
+            vec![Event::new(event::GROUP_LIST_UPDATED, json!(self.groups))]
+        } else {
+            vec![]
+        }
+    }
+
+    /// Takes in inbox entry `n`, applies every entry now contiguous, and returns the events.
+    /// Entries at or below the cursor are duplicates and change nothing.
+    pub fn take_inbox(&mut self, n: u64, entry: PendingEntry) -> Vec<Event> {
+        let cursor = self.cursor.unwrap_or(0);
+        if n <= cursor || self.pending.contains_key(&n) {
+            return vec![];
+        }
+        self.pending.insert(n, entry);
+        let mut next = cursor;
+        let mut received = Vec::new();
+        let mut convs = Vec::new();
+        while let Some(e) = self.pending.remove(&(next + 1)) {
+            next += 1;
+            if let PendingEntry::Received(m, c) = e {
+                let known = match self.cache.as_ref() {
+                    Some(cache) => cache.has_message(&m.id).unwrap_or(false),
+                    None => false,
+                };
+                if !known {
+                    received.push(*m);
+                }
+                convs.extend(c);
+            }
+        }
+        if next == cursor {
+            return vec![];
+        }
+        self.cursor = Some(next);
+        if let Some(cache) = self.cache.as_mut() {
+            let stored = cache.put_messages(&received).and_then(|_| cache.set("cursor", &next.to_string()));
+            if let Err(e) = stored {
+                tracing::warn!(error = %e, "could not cache received messages");
+            }
+        }
+        let mut events = Vec::new();
+        if !received.is_empty() {
+            events.push(Event::new(event::MESSAGE_RECEIVED, json!(received)));
+        }
+        events.extend(self.update_conversations(convs, false));
+        events
+    }
+
+    /// Whether inbox entries wait behind a gap.
+    pub fn has_gap(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
+
+impl State {
+    /// Forgets the session (logout, kick); bumps the generation so its tasks change nothing.
+    pub fn clear_session(&mut self) {
+        let generation = self.generation + 1;
+        *self = State { generation, ..State::default() };
+    }
+}
