@@ -1,1 +1,13 @@
+//! Integration tests: the real `pigeon-server` binary over loopback sockets, driven by real SDK
+//! clients and `pigeon bridge` processes. One binary, one module per area.
 
+mod bad_input;
+mod bridge;
+mod chat;
+mod durability;
+mod groups;
+mod kick;
+mod local_cache;
+mod offline;
+mod reconnect;
+mod usersig;

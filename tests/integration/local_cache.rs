@@ -1,0 +1,1 @@
+//! Tests: local_cache.
