@@ -580,3 +580,126 @@ impl Store for SqliteStore {
         })
     }
 }
+
+/// One conformance suite every [`Store`] backend must pass.
+#[cfg(test)]
+pub(crate) mod conformance {
+    use super::*;
+    use serde_json::json;
+
+    fn msg(id: &str, from: &str, to: &str) -> Message {
+        Message {
+            id: id.into(),
+            from: from.into(),
+            to: to.into(),
+            kind: "TIMTextElem".into(),
+            conversation_type: "C2C".into(),
+            payload: json!({"text": id}),
+            ..Default::default()
+        }
+    }
+
+    fn recips(from: &str, to: &str) -> Vec<Recipient> {
+        vec![
+            Recipient { user_id: from.into(), conv_id: format!("C2C{to}"), counts_unread: false, sets_last: true },
+            Recipient { user_id: to.into(), conv_id: format!("C2C{from}"), counts_unread: true, sets_last: true },
+        ]
+    }
+
+    /// Runs every check against `s`.
+    pub fn run(s: &dyn Store) {
+        sequences_inbox_and_unread(s);
+        idempotent_by_id(s);
+        groups(s);
+    }
+
+    fn sequences_inbox_and_unread(s: &dyn Store) {
+        let key = "c2c\u{1f}a\u{1f}b";
+        for i in 1..=3u64 {
+            let st = s.store_message(key, &msg(&format!("m{i}"), "a", "b"), 100 + i, &recips("a", "b")).expect("store");
+            assert!(st.is_new);
+            assert_eq!(st.message.sequence, i);
+            assert_eq!(st.message.time, 100 + i);
+            assert_eq!(st.inbox, vec![("a".to_string(), i), ("b".to_string(), i)]);
+        }
+        let page = s.messages_before(key, None, 2).expect("page");
+        assert_eq!(page.iter().map(|m| m.sequence).collect::<Vec<_>>(), vec![3, 2]);
+        let older = s.messages_before(key, Some(2), 10).expect("older");
+        assert_eq!(older.len(), 1);
+        let inbox = s.inbox_after("b", 1, 10).expect("inbox");
+        assert_eq!(inbox.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(s.inbox_head("b").expect("head"), 3);
+        let conv = s.conversation("b", "C2Ca").expect("conv").expect("exists");
+        assert_eq!(conv.unread, 3);
+        assert_eq!(conv.last_message.expect("last").id, "m3");
+        assert_eq!(s.conversation("a", "C2Cb").expect("conv").expect("exists").unread, 0);
+        assert!(s.mark_read("b", "C2Ca").expect("read"));
+        assert!(!s.mark_read("b", "C2Cnobody").expect("read"));
+        assert_eq!(s.conversation("b", "C2Ca").expect("conv").expect("exists").unread, 0);
+        // Excluded from last message and unread.
+        let quiet = [Recipient { user_id: "b".into(), conv_id: "C2Ca".into(), counts_unread: false, sets_last: false }];
+        s.store_message(key, &msg("m4", "a", "b"), 200, &quiet).expect("store");
+        let conv = s.conversation("b", "C2Ca").expect("conv").expect("exists");
+        assert_eq!((conv.unread, conv.last_message.expect("last").id.as_str()), (0, "m3"));
+        assert_eq!(s.conversations("b").expect("list").len(), 1);
+    }
+
+    fn idempotent_by_id(s: &dyn Store) {
+        let key = "c2c\u{1f}x\u{1f}y";
+        let first = s.store_message(key, &msg("dup", "x", "y"), 1, &recips("x", "y")).expect("store");
+        let again = s.store_message(key, &msg("dup", "x", "y"), 2, &recips("x", "y")).expect("store");
+        assert!(!again.is_new);
+        assert!(again.inbox.is_empty());
+        assert_eq!(again.message.sequence, first.message.sequence);
+        assert_eq!(s.messages_before(key, None, 10).expect("page").len(), 1);
+        assert_eq!(s.inbox_head("y").expect("head"), 1);
+        let other = s.store_message(key, &msg("dup", "y", "x"), 3, &recips("y", "x"));
+        assert!(matches!(other, Err(StoreError::IdConflict(_))));
+    }
+
+    fn groups(s: &dyn Store) {
+        let g = Group {
+            group_id: "g1".into(),
+            kind: "Public".into(),
+            name: "g".into(),
+            owner_id: "o".into(),
+            max_member_count: 10,
+            create_time: 5,
+            last_info_time: 5,
+            info_sequence: 1,
+            ..Default::default()
+        };
+        let owner = MemberRow { user_id: "o".into(), role: "Owner".into(), join_time: 5, name_card: String::new() };
+        assert!(s.create_group(&g, std::slice::from_ref(&owner)).expect("create"));
+        assert!(!s.create_group(&g, &[owner]).expect("create twice"));
+        let m = MemberRow { user_id: "m".into(), role: "Member".into(), join_time: 6, name_card: String::new() };
+        assert!(s.add_member("g1", &m).expect("add"));
+        assert!(!s.add_member("g1", &m).expect("add twice"));
+        let row = s.group("g1").expect("group").expect("exists");
+        assert_eq!(row.group.member_count, 2);
+        assert_eq!(row.group.next_message_seq, 1);
+        assert_eq!(s.groups_of("m").expect("groups"), vec!["g1".to_string()]);
+        assert!(s.remove_member("g1", "m").expect("remove"));
+        assert!(s.groups_of("m").expect("groups").is_empty());
+        s.set_group_owner("g1", "", 9).expect("owner");
+        assert_eq!(s.group("g1").expect("group").expect("exists").group.owner_id, "");
+        s.dismiss_group("g1").expect("dismiss");
+        assert!(s.group("g1").expect("group").expect("exists").dismissed);
+        assert!(s.groups_of("o").expect("groups").is_empty());
+        s.add_application("g1", "z", "hi", 7).expect("apply");
+    }
+
+    #[test]
+    fn sqlite_in_memory() {
+        run(&SqliteStore::in_memory().expect("open"));
+    }
+
+    #[test]
+    fn sqlite_file_survives_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.sqlite3");
+        run(&SqliteStore::open(&path).expect("open"));
+        let again = SqliteStore::open(&path).expect("reopen");
+        assert_eq!(again.inbox_head("b").expect("head"), 4);
+    }
+}
