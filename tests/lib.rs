@@ -177,7 +177,15 @@ pub struct ClientOpts {
 impl Client {
     /// A logged-out client of `server` for `user`.
     pub fn new(server: &Server, user: &str) -> Client {
-        Self::with(server, user, ClientOpts { url: server.url(), data_dir: None, platform: "web".into() })
+        Self::with(
+            server,
+            user,
+            ClientOpts {
+                url: server.url(),
+                data_dir: None,
+                platform: "web".into(),
+            },
+        )
     }
 
     /// A logged-out client with options.
@@ -197,7 +205,13 @@ impl Client {
             platform: o.platform,
         });
         let events = chat.subscribe();
-        Client { chat, user: user.to_owned(), events, seen: vec![], _cache: tmp }
+        Client {
+            chat,
+            user: user.to_owned(),
+            events,
+            seen: vec![],
+            _cache: tmp,
+        }
     }
 
     /// Logs in with a valid sig and waits for SDK_READY.
@@ -230,21 +244,31 @@ impl Client {
     /// Creates and sends a text message; returns the sent message.
     pub async fn send_text(&self, to: &str, conv_type: &str, text: &str) -> Value {
         let m = self
-            .ok("createTextMessage", vec![json!({"to": to, "conversationType": conv_type, "payload": {"text": text}})])
+            .ok(
+                "createTextMessage",
+                vec![json!({"to": to, "conversationType": conv_type, "payload": {"text": text}})],
+            )
             .await;
         self.ok("sendMessage", vec![m]).await["message"].clone()
     }
 
     /// Waits for the next event named `name` matching `pred` (events before it are kept).
     pub async fn wait_for(&mut self, name: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.seen.iter().position(|e| e.name == name && pred(&e.data)) {
+        if let Some(i) = self
+            .seen
+            .iter()
+            .position(|e| e.name == name && pred(&e.data))
+        {
             return self.seen.remove(i).data;
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let Ok(e) = tokio::time::timeout_at(deadline, self.events.recv()).await else {
                 let seen: Vec<_> = self.seen.iter().map(|e| e.name.clone()).collect();
-                panic!("{}: no {name} event within {WAIT:?}; saw {seen:?}", self.user);
+                panic!(
+                    "{}: no {name} event within {WAIT:?}; saw {seen:?}",
+                    self.user
+                );
             };
             let e = e.expect("event stream open");
             if e.name == name && pred(&e.data) {
@@ -298,7 +322,11 @@ impl Client {
     /// The recorded events named `name`.
     pub fn events_named(&mut self, name: &str) -> Vec<Value> {
         self.drain();
-        self.seen.iter().filter(|e| e.name == name).map(|e| e.data.clone()).collect()
+        self.seen
+            .iter()
+            .filter(|e| e.name == name)
+            .map(|e| e.data.clone())
+            .collect()
     }
 }
 
@@ -306,7 +334,10 @@ impl Client {
 pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !f() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -327,7 +358,13 @@ impl Bridge {
     pub fn start(server: &Server, extra: &[&str]) -> Bridge {
         let cache = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(bin("pigeon"))
-            .args(["bridge", "--server", &server.url(), "--app-id", &server.app_id.to_string()])
+            .args([
+                "bridge",
+                "--server",
+                &server.url(),
+                "--app-id",
+                &server.app_id.to_string(),
+            ])
             .arg("--data-dir")
             .arg(cache.path())
             .args(extra)
@@ -348,7 +385,14 @@ impl Bridge {
                 }
             }
         });
-        Bridge { stdin: child.stdin.take(), child, lines: rx, backlog: vec![], next_id: 1, _cache: cache }
+        Bridge {
+            stdin: child.stdin.take(),
+            child,
+            lines: rx,
+            backlog: vec![],
+            next_id: 1,
+            _cache: cache,
+        }
     }
 
     /// Writes a raw line.
@@ -367,10 +411,12 @@ impl Bridge {
         let deadline = std::time::Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let v = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("bridge: no {what} within {WAIT:?}; backlog {:?}", self.backlog));
+            let v = self.lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "bridge: no {what} within {WAIT:?}; backlog {:?}",
+                    self.backlog
+                )
+            });
             if pred(&v) {
                 return v;
             }
@@ -406,7 +452,10 @@ impl Bridge {
             if let Some(s) = self.child.try_wait().expect("wait") {
                 return s;
             }
-            assert!(std::time::Instant::now() < deadline, "bridge did not exit after EOF");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "bridge did not exit after EOF"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -437,13 +486,17 @@ struct ProxyState {
 impl Proxy {
     /// Starts a proxy to `target` (`127.0.0.1:PORT`).
     pub async fn start(target: &str) -> Proxy {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
         let url = format!("ws://{}", listener.local_addr().expect("addr"));
         let state: Arc<Mutex<ProxyState>> = Arc::default();
         let (st, target) = (state.clone(), target.to_owned());
         let task = tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else { return };
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
                 if st.lock().expect("lock").cut {
                     drop(inbound);
                     continue;

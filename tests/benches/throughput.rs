@@ -16,7 +16,10 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn progress(label: &str, done: usize, total: usize, last: &mut usize) {
@@ -29,17 +32,25 @@ fn progress(label: &str, done: usize, total: usize, last: &mut usize) {
 
 /// The floor: parse the request, answer `{"id", "code": 0, "data"}` — no storage, no fan-out.
 async fn echo_server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(async move {
-                let Ok(ws) = tokio_tungstenite::accept_async(stream).await else { return };
+                let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                    return;
+                };
                 let (mut sink, mut source) = ws.split();
                 while let Some(Ok(WsMessage::Text(t))) = source.next().await {
                     let v: Value = serde_json::from_str(t.as_str()).unwrap_or(Value::Null);
                     let reply = json!({"id": v["id"], "code": 0, "data": v["data"]});
-                    if sink.send(WsMessage::Text(reply.to_string().into())).await.is_err() {
+                    if sink
+                        .send(WsMessage::Text(reply.to_string().into()))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -55,7 +66,10 @@ fn text_request(i: usize) -> Value {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 async fn floor(n: usize, window: usize) -> f64 {
@@ -73,7 +87,9 @@ async fn floor(n: usize, window: usize) -> f64 {
                 if i >= n {
                     return;
                 }
-                conn.call_raw("sendMessage", text_request(i)).await.expect("echo reply");
+                conn.call_raw("sendMessage", text_request(i))
+                    .await
+                    .expect("echo reply");
                 done.fetch_add(1, Ordering::Relaxed);
             }
         }));
@@ -100,12 +116,20 @@ async fn pigeon(server: &Server, n: usize, window: usize) -> f64 {
         })
     };
     let (alice, bob) = (mk("alice"), mk("bob"));
-    alice.login("alice", &server.sig("alice")).await.expect("alice login");
-    bob.login("bob", &server.sig("bob")).await.expect("bob login");
+    alice
+        .login("alice", &server.sig("alice"))
+        .await
+        .expect("alice login");
+    bob.login("bob", &server.sig("bob"))
+        .await
+        .expect("bob login");
     let received = Arc::new(AtomicUsize::new(0));
     let r = received.clone();
     bob.on(Some("onMessageReceived"), move |e| {
-        r.fetch_add(e.data.as_array().map(Vec::len).unwrap_or(0), Ordering::Relaxed);
+        r.fetch_add(
+            e.data.as_array().map(Vec::len).unwrap_or(0),
+            Ordering::Relaxed,
+        );
     });
     while !bob.is_ready() || !alice.is_ready() {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -133,8 +157,17 @@ async fn pigeon(server: &Server, n: usize, window: usize) -> f64 {
     let mut last = 0;
     let deadline = Instant::now() + Duration::from_secs(600);
     while received.load(Ordering::Relaxed) < n {
-        assert!(Instant::now() < deadline, "receiver got {} of {n}", received.load(Ordering::Relaxed));
-        progress("pigeon (server + SQLite + receiver SDK)", received.load(Ordering::Relaxed), n, &mut last);
+        assert!(
+            Instant::now() < deadline,
+            "receiver got {} of {n}",
+            received.load(Ordering::Relaxed)
+        );
+        progress(
+            "pigeon (server + SQLite + receiver SDK)",
+            received.load(Ordering::Relaxed),
+            n,
+            &mut last,
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let rate = n as f64 / start.elapsed().as_secs_f64();
@@ -153,7 +186,10 @@ fn main() {
     let n = env_usize("PIGEON_BENCH_N", 20_000);
     let window = env_usize("PIGEON_BENCH_WINDOW", 32);
     let _ = free_port;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         eprintln!("throughput: {n} messages, {window} in flight, one sender to one receiver");
         let server = Server::start();

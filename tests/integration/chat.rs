@@ -42,7 +42,10 @@ async fn two_users_chat_with_events_and_unread_counts() {
     assert_eq!(m["conversationID"], "C2Calice");
     assert_eq!(m["conversationType"], "C2C");
     assert_eq!(m["ID"], sent["ID"]);
-    assert_eq!(bob.wait_event("onTotalUnreadMessageCountUpdated").await, json!(1));
+    assert_eq!(
+        bob.wait_event("onTotalUnreadMessageCountUpdated").await,
+        json!(1)
+    );
     let convs = bob.wait_event("onConversationListUpdated").await;
     assert_eq!(convs[0]["conversationID"], "C2Calice");
     assert_eq!(convs[0]["lastMessage"]["messageForShow"], "hello bob");
@@ -53,24 +56,46 @@ async fn two_users_chat_with_events_and_unread_counts() {
     assert_eq!(c["type"], "C2C");
     assert_eq!(c["userProfile"]["userID"], "alice");
     assert_eq!(bob.ok("getTotalUnreadMessageCount", vec![]).await, json!(1));
-    let profile = bob.ok("getConversationProfile", vec![json!("C2Calice")]).await;
-    assert_eq!(profile["conversation"]["lastMessage"]["fromAccount"], "alice");
+    let profile = bob
+        .ok("getConversationProfile", vec![json!("C2Calice")])
+        .await;
+    assert_eq!(
+        profile["conversation"]["lastMessage"]["fromAccount"],
+        "alice"
+    );
 
     // The sender's own instance gets no MESSAGE_RECEIVED for what it sent.
     bob.send_text("alice", "C2C", "hi alice").await;
     let back = alice.wait_event("onMessageReceived").await;
-    assert_eq!(texts(&back), vec!["hi alice"], "alice must not receive her own message");
+    assert_eq!(
+        texts(&back),
+        vec!["hi alice"],
+        "alice must not receive her own message"
+    );
     let alice_list = alice.ok("getConversationList", vec![]).await;
     assert_eq!(conversation(&alice_list, "C2Cbob")["unreadCount"], 1);
 
-    bob.ok("setMessageRead", vec![json!({"conversationID": "C2Calice"})]).await;
+    bob.ok(
+        "setMessageRead",
+        vec![json!({"conversationID": "C2Calice"})],
+    )
+    .await;
     assert_eq!(bob.ok("getTotalUnreadMessageCount", vec![]).await, json!(0));
-    bob.wait_for("onTotalUnreadMessageCountUpdated", |v| *v == json!(0)).await;
+    bob.wait_for("onTotalUnreadMessageCountUpdated", |v| *v == json!(0))
+        .await;
     let list = bob.ok("getConversationList", vec![]).await;
     assert_eq!(conversation(&list, "C2Calice")["unreadCount"], 0);
 
-    let history = bob.ok("getMessageList", vec![json!({"conversationID": "C2Calice"})]).await;
-    assert_eq!(texts(&history["messageList"]), vec!["hello bob", "hi alice"]);
+    let history = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
+    assert_eq!(
+        texts(&history["messageList"]),
+        vec!["hello bob", "hi alice"]
+    );
     assert_eq!(history["isCompleted"], true);
     assert_eq!(history["nextReqMessageID"], "");
     assert_eq!(history["messageList"][1]["flow"], "out");
@@ -78,7 +103,10 @@ async fn two_users_chat_with_events_and_unread_counts() {
     // findMessage answers from the local cache.
     let found = bob.ok("findMessage", vec![sent["ID"].clone()]).await;
     assert_eq!(found["payload"]["text"], "hello bob");
-    assert_eq!(bob.ok("findMessage", vec![json!("no-such-id")]).await, Value::Null);
+    assert_eq!(
+        bob.ok("findMessage", vec![json!("no-such-id")]).await,
+        Value::Null
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,8 +135,16 @@ async fn message_list_pages_of_fifteen() {
             assert_eq!(page["nextReqMessageID"], "");
             break;
         }
-        next = Some(page["nextReqMessageID"].as_str().expect("cursor").to_owned());
-        assert_eq!(page["messageList"][0]["ID"], json!(next.as_deref().expect("cursor")));
+        next = Some(
+            page["nextReqMessageID"]
+                .as_str()
+                .expect("cursor")
+                .to_owned(),
+        );
+        assert_eq!(
+            page["messageList"][0]["ID"],
+            json!(next.as_deref().expect("cursor"))
+        );
     }
     assert_eq!(pages, 3);
     let want: Vec<String> = (0..32).map(|i| format!("m{i}")).collect();
@@ -121,10 +157,19 @@ async fn every_foundation_message_kind_and_option_is_delivered() {
     let alice = Client::login(&server, "alice").await;
     let mut bob = Client::login(&server, "bob").await;
     let group = alice
-        .ok("createGroup", vec![json!({"name": "kinds", "type": "Public", "memberList": [{"userID": "bob"}]})])
+        .ok(
+            "createGroup",
+            vec![json!({"name": "kinds", "type": "Public", "memberList": [{"userID": "bob"}]})],
+        )
         .await;
-    let gid = group["group"]["groupID"].as_str().expect("groupID").to_owned();
-    bob.wait_for("onGroupListUpdated", |g| g.as_array().is_some_and(|a| !a.is_empty())).await;
+    let gid = group["group"]["groupID"]
+        .as_str()
+        .expect("groupID")
+        .to_owned();
+    bob.wait_for("onGroupListUpdated", |g| {
+        g.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
     bob.clear();
 
     let custom = alice
@@ -165,19 +210,41 @@ async fn every_foundation_message_kind_and_option_is_delivered() {
         let batch = bob.wait_event("onMessageReceived").await;
         got.extend(batch.as_array().cloned().unwrap_or_default());
     }
-    let kinds: Vec<&str> = got.iter().map(|m| m["type"].as_str().unwrap_or_default()).collect();
-    assert_eq!(kinds, vec!["TIMCustomElem", "TIMFaceElem", "TIMLocationElem", "TIMTextElem"]);
-    assert_eq!(got[0]["payload"], json!({"data": "dice", "description": "a die", "extension": "6"}));
+    let kinds: Vec<&str> = got
+        .iter()
+        .map(|m| m["type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "TIMCustomElem",
+            "TIMFaceElem",
+            "TIMLocationElem",
+            "TIMTextElem"
+        ]
+    );
+    assert_eq!(
+        got[0]["payload"],
+        json!({"data": "dice", "description": "a die", "extension": "6"})
+    );
     assert_eq!(got[0]["cloudCustomData"], "ccd-1");
     assert_eq!(got[0]["priority"], "High");
     assert_eq!(got[0]["needReadReceipt"], true);
     assert_eq!(got[1]["payload"]["index"], 3);
     assert_eq!(got[2]["payload"]["longitude"], 113.9);
     assert_eq!(got[3]["conversationID"], json!(format!("GROUP{gid}")));
-    assert_eq!(got[3]["atUserList"], json!(["bob", "__kImSDK_MesssageAtALL__"]));
+    assert_eq!(
+        got[3]["atUserList"],
+        json!(["bob", "__kImSDK_MesssageAtALL__"])
+    );
 
     // Stored as delivered: history says the same.
-    let history = bob.ok("getMessageList", vec![json!({"conversationID": "C2Calice"})]).await;
+    let history = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
     assert_eq!(history["messageList"][0]["cloudCustomData"], "ccd-1");
     assert_eq!(history["messageList"][0]["needReadReceipt"], true);
 }
@@ -191,32 +258,62 @@ async fn online_user_only_and_message_control_info() {
 
     // onlineUserOnly: delivered to online bob, not stored, not counted; offline carol gets nothing.
     let m = alice
-        .ok("createTextMessage", vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "typing..."}})])
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "typing..."}})],
+        )
         .await;
-    alice.ok("sendMessage", vec![m, json!({"onlineUserOnly": true})]).await;
+    alice
+        .ok("sendMessage", vec![m, json!({"onlineUserOnly": true})])
+        .await;
     let got = bob.wait_event("onMessageReceived").await;
     assert_eq!(texts(&got), vec!["typing..."]);
     let m = alice
         .ok("createTextMessage", vec![json!({"to": carol_offline, "conversationType": "C2C", "payload": {"text": "lost"}})])
         .await;
-    alice.ok("sendMessage", vec![m, json!({"onlineUserOnly": true})]).await;
+    alice
+        .ok("sendMessage", vec![m, json!({"onlineUserOnly": true})])
+        .await;
 
     // excludedFromUnreadCount / excludedFromLastMessage.
     let m = alice
-        .ok("createTextMessage", vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "first"}})])
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "first"}})],
+        )
         .await;
     alice.ok("sendMessage", vec![m]).await;
     let m = alice
-        .ok("createTextMessage", vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "quiet"}})])
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "quiet"}})],
+        )
         .await;
     alice
-        .ok("sendMessage", vec![m, json!({"messageControlInfo": {"excludedFromUnreadCount": true}})])
+        .ok(
+            "sendMessage",
+            vec![
+                m,
+                json!({"messageControlInfo": {"excludedFromUnreadCount": true}}),
+            ],
+        )
         .await;
     let m = alice
-        .ok("createTextMessage", vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "hidden-last"}})])
+        .ok(
+            "createTextMessage",
+            vec![
+                json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "hidden-last"}}),
+            ],
+        )
         .await;
     alice
-        .ok("sendMessage", vec![m, json!({"messageControlInfo": {"excludedFromLastMessage": true}})])
+        .ok(
+            "sendMessage",
+            vec![
+                m,
+                json!({"messageControlInfo": {"excludedFromLastMessage": true}}),
+            ],
+        )
         .await;
     let mut seen = Vec::new();
     while !seen.contains(&"hidden-last".to_owned()) {
@@ -228,9 +325,20 @@ async fn online_user_only_and_message_control_info() {
     let list = reader.ok("getConversationList", vec![]).await;
     let c = conversation(&list, "C2Calice");
     assert_eq!(c["unreadCount"], 2, "quiet message must not count: {c}");
-    assert_eq!(c["lastMessage"]["messageForShow"], "quiet", "excluded message must not be last");
-    let history = reader.ok("getMessageList", vec![json!({"conversationID": "C2Calice"})]).await;
-    assert_eq!(texts(&history["messageList"]), vec!["first", "quiet", "hidden-last"]);
+    assert_eq!(
+        c["lastMessage"]["messageForShow"], "quiet",
+        "excluded message must not be last"
+    );
+    let history = reader
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
+    assert_eq!(
+        texts(&history["messageList"]),
+        vec!["first", "quiet", "hidden-last"]
+    );
 
     // Online-only messages left no trace for the offline user.
     let carol = Client::login(&server, carol_offline).await;
@@ -239,7 +347,10 @@ async fn online_user_only_and_message_control_info() {
 
     // Both together are refused.
     let m = alice
-        .ok("createTextMessage", vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "x"}})])
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "x"}})],
+        )
         .await;
     let e = alice
         .call("sendMessage", vec![m, json!({"onlineUserOnly": true, "messageControlInfo": {"excludedFromUnreadCount": true}})])
@@ -254,14 +365,20 @@ async fn conversation_list_filters() {
     let alice = Client::login(&server, "alice").await;
     let mut bob = Client::login(&server, "bob").await;
     let g = alice
-        .ok("createGroup", vec![json!({"name": "filters", "type": "Public", "memberList": [{"userID": "bob"}]})])
+        .ok(
+            "createGroup",
+            vec![json!({"name": "filters", "type": "Public", "memberList": [{"userID": "bob"}]})],
+        )
         .await;
     let gid = g["group"]["groupID"].as_str().expect("id").to_owned();
     alice.send_text("bob", "C2C", "c2c").await;
     alice.send_text(&gid, "GROUP", "group").await;
     let mut n = 0;
     while n < 2 {
-        n += texts(&bob.wait_event("onMessageReceived").await).iter().filter(|t| *t == "c2c" || *t == "group").count();
+        n += texts(&bob.wait_event("onMessageReceived").await)
+            .iter()
+            .filter(|t| *t == "c2c" || *t == "group")
+            .count();
     }
     let ids = |v: Value| -> Vec<String> {
         v["conversationList"]
@@ -274,14 +391,44 @@ async fn conversation_list_filters() {
     let all = ids(bob.ok("getConversationList", vec![]).await);
     assert_eq!(all.len(), 2);
     assert_eq!(all[0], format!("GROUP{gid}"), "newest first");
-    assert_eq!(ids(bob.ok("getConversationList", vec![json!({"type": "C2C"})]).await), vec!["C2Calice"]);
-    assert_eq!(ids(bob.ok("getConversationList", vec![json!(["C2Calice"])]).await), vec!["C2Calice"]);
+    assert_eq!(
+        ids(bob
+            .ok("getConversationList", vec![json!({"type": "C2C"})])
+            .await),
+        vec!["C2Calice"]
+    );
+    assert_eq!(
+        ids(bob
+            .ok("getConversationList", vec![json!(["C2Calice"])])
+            .await),
+        vec!["C2Calice"]
+    );
     assert!(ids(bob.ok("getConversationList", vec![json!([])]).await).is_empty());
-    assert_eq!(ids(bob.ok("getConversationList", vec![json!({"hasUnreadCount": true, "type": "C2C"})]).await).len(), 1);
-    let group_conv = bob.ok("getConversationProfile", vec![json!(format!("GROUP{gid}"))]).await;
+    assert_eq!(
+        ids(bob
+            .ok(
+                "getConversationList",
+                vec![json!({"hasUnreadCount": true, "type": "C2C"})]
+            )
+            .await)
+        .len(),
+        1
+    );
+    let group_conv = bob
+        .ok("getConversationProfile", vec![json!(format!("GROUP{gid}"))])
+        .await;
     assert_eq!(group_conv["conversation"]["type"], "GROUP");
-    assert_eq!(group_conv["conversation"]["groupProfile"]["groupID"], json!(gid));
-    assert_eq!(group_conv["conversation"]["groupProfile"]["selfInfo"]["role"], "Member");
-    let e = bob.call("getConversationList", vec![json!({"nope": 1})]).await.expect_err("unknown filter");
+    assert_eq!(
+        group_conv["conversation"]["groupProfile"]["groupID"],
+        json!(gid)
+    );
+    assert_eq!(
+        group_conv["conversation"]["groupProfile"]["selfInfo"]["role"],
+        "Member"
+    );
+    let e = bob
+        .call("getConversationList", vec![json!({"nope": 1})])
+        .await
+        .expect_err("unknown filter");
     assert_eq!(e.code, 2905);
 }

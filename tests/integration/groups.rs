@@ -19,8 +19,11 @@ async fn create_each_type_with_members_and_chat() {
     let mut bob = Client::login(&server, "bob").await;
     for (kind, max) in [("Private", 200), ("Public", 2000), ("ChatRoom", 10000)] {
         let r = alice
-            .ok("createGroup", vec![json!({"name": format!("{kind} group"), "type": kind,
-                "introduction": "intro", "memberList": [{"userID": "bob"}]})])
+            .ok(
+                "createGroup",
+                vec![json!({"name": format!("{kind} group"), "type": kind,
+                "introduction": "intro", "memberList": [{"userID": "bob"}]})],
+            )
             .await;
         let g = &r["group"];
         assert_eq!(g["type"], kind);
@@ -35,13 +38,19 @@ async fn create_each_type_with_members_and_chat() {
             .wait_for("onGroupListUpdated", |l| group_ids(l).contains(&gid))
             .await;
         assert!(group_ids(&updated).contains(&gid));
-        alice.send_text(&gid, "GROUP", &format!("hello {kind}")).await;
+        alice
+            .send_text(&gid, "GROUP", &format!("hello {kind}"))
+            .await;
         let got = bob
-            .wait_for("onMessageReceived", |l| l[0]["type"] == json!("TIMTextElem"))
+            .wait_for("onMessageReceived", |l| {
+                l[0]["type"] == json!("TIMTextElem")
+            })
             .await;
         assert_eq!(got[0]["payload"]["text"], json!(format!("hello {kind}")));
         assert_eq!(got[0]["conversationID"], json!(format!("GROUP{gid}")));
-        let p = bob.ok("getGroupProfile", vec![json!({"groupID": gid})]).await;
+        let p = bob
+            .ok("getGroupProfile", vec![json!({"groupID": gid})])
+            .await;
         assert_eq!(p["group"]["selfInfo"]["role"], "Member");
         assert_eq!(p["group"]["introduction"], "intro");
     }
@@ -55,26 +64,49 @@ async fn join_quit_and_dismiss() {
     let alice = Client::login(&server, "alice").await;
     let mut bob = Client::login(&server, "bob").await;
     let public = alice
-        .ok("createGroup", vec![json!({"name": "open", "type": "Public", "groupID": "open-1"})])
+        .ok(
+            "createGroup",
+            vec![json!({"name": "open", "type": "Public", "groupID": "open-1"})],
+        )
         .await;
     assert_eq!(public["group"]["groupID"], "open-1");
     let e = alice
-        .call("createGroup", vec![json!({"name": "again", "type": "Public", "groupID": "open-1"})])
+        .call(
+            "createGroup",
+            vec![json!({"name": "again", "type": "Public", "groupID": "open-1"})],
+        )
         .await
         .expect_err("taken");
     assert_eq!(e.code, 10021);
 
     // Not a member yet: cannot send.
     let m = bob
-        .ok("createTextMessage", vec![json!({"to": "open-1", "conversationType": "GROUP", "payload": {"text": "x"}})])
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "open-1", "conversationType": "GROUP", "payload": {"text": "x"}})],
+        )
         .await;
-    assert_eq!(bob.call("sendMessage", vec![m]).await.expect_err("not member").code, 10007);
+    assert_eq!(
+        bob.call("sendMessage", vec![m])
+            .await
+            .expect_err("not member")
+            .code,
+        10007
+    );
 
-    let joined = bob.ok("joinGroup", vec![json!({"groupID": "open-1", "applyMessage": "hi"})]).await;
+    let joined = bob
+        .ok(
+            "joinGroup",
+            vec![json!({"groupID": "open-1", "applyMessage": "hi"})],
+        )
+        .await;
     assert_eq!(joined["status"], "JoinedSuccess");
     assert_eq!(joined["group"]["memberCount"], 2);
-    bob.wait_for("onGroupListUpdated", |l| group_ids(l) == ["open-1"]).await;
-    let again = bob.ok("joinGroup", vec![json!({"groupID": "open-1"})]).await;
+    bob.wait_for("onGroupListUpdated", |l| group_ids(l) == ["open-1"])
+        .await;
+    let again = bob
+        .ok("joinGroup", vec![json!({"groupID": "open-1"})])
+        .await;
     assert_eq!(again["status"], "AlreadyInGroup");
     bob.send_text("open-1", "GROUP", "I'm in").await;
 
@@ -82,41 +114,119 @@ async fn join_quit_and_dismiss() {
     alice
         .ok("createGroup", vec![json!({"name": "closed", "type": "Public", "groupID": "closed-1", "joinOption": "NeedPermission"})])
         .await;
-    let waiting = bob.ok("joinGroup", vec![json!({"groupID": "closed-1", "applyMessage": "let me in"})]).await;
+    let waiting = bob
+        .ok(
+            "joinGroup",
+            vec![json!({"groupID": "closed-1", "applyMessage": "let me in"})],
+        )
+        .await;
     assert_eq!(waiting["status"], "WaitAdminApproval");
     // Work groups: invitation only; disabled applications refused.
-    alice.ok("createGroup", vec![json!({"name": "work", "type": "Private", "groupID": "work-1"})]).await;
-    assert_eq!(bob.call("joinGroup", vec![json!({"groupID": "work-1"})]).await.expect_err("work").code, 10007);
+    alice
+        .ok(
+            "createGroup",
+            vec![json!({"name": "work", "type": "Private", "groupID": "work-1"})],
+        )
+        .await;
+    assert_eq!(
+        bob.call("joinGroup", vec![json!({"groupID": "work-1"})])
+            .await
+            .expect_err("work")
+            .code,
+        10007
+    );
     alice
         .ok("createGroup", vec![json!({"name": "shut", "type": "Public", "groupID": "shut-1", "joinOption": "DisableApply"})])
         .await;
-    assert_eq!(bob.call("joinGroup", vec![json!({"groupID": "shut-1"})]).await.expect_err("disabled").code, 10007);
-    assert_eq!(bob.call("joinGroup", vec![json!({"groupID": "nope"})]).await.expect_err("missing").code, 10010);
     assert_eq!(
-        bob.call("getGroupProfile", vec![json!({"groupID": "work-1"})]).await.expect_err("members only").code,
+        bob.call("joinGroup", vec![json!({"groupID": "shut-1"})])
+            .await
+            .expect_err("disabled")
+            .code,
+        10007
+    );
+    assert_eq!(
+        bob.call("joinGroup", vec![json!({"groupID": "nope"})])
+            .await
+            .expect_err("missing")
+            .code,
+        10010
+    );
+    assert_eq!(
+        bob.call("getGroupProfile", vec![json!({"groupID": "work-1"})])
+            .await
+            .expect_err("members only")
+            .code,
         10007
     );
 
     // The owner cannot quit a public group; a member can.
-    assert_eq!(alice.call("quitGroup", vec![json!("open-1")]).await.expect_err("owner").code, 10009);
-    assert_eq!(bob.ok("quitGroup", vec![json!("open-1")]).await, json!({"groupID": "open-1"}));
-    bob.wait_for("onGroupListUpdated", |l| group_ids(l).is_empty()).await;
-    assert_eq!(bob.call("quitGroup", vec![json!("open-1")]).await.expect_err("not member").code, 10007);
+    assert_eq!(
+        alice
+            .call("quitGroup", vec![json!("open-1")])
+            .await
+            .expect_err("owner")
+            .code,
+        10009
+    );
+    assert_eq!(
+        bob.ok("quitGroup", vec![json!("open-1")]).await,
+        json!({"groupID": "open-1"})
+    );
+    bob.wait_for("onGroupListUpdated", |l| group_ids(l).is_empty())
+        .await;
+    assert_eq!(
+        bob.call("quitGroup", vec![json!("open-1")])
+            .await
+            .expect_err("not member")
+            .code,
+        10007
+    );
     // The conversation stays after quitting.
-    let c = bob.ok("getConversationProfile", vec![json!("GROUPopen-1")]).await;
+    let c = bob
+        .ok("getConversationProfile", vec![json!("GROUPopen-1")])
+        .await;
     assert_eq!(c["conversation"]["conversationID"], "GROUPopen-1");
 
     // Dismiss: owner only, not for work groups, members are told.
-    bob.ok("joinGroup", vec![json!({"groupID": "open-1"})]).await;
-    bob.wait_for("onGroupListUpdated", |l| group_ids(l) == ["open-1"]).await;
-    assert_eq!(bob.call("dismissGroup", vec![json!("open-1")]).await.expect_err("not owner").code, 10007);
-    assert_eq!(alice.call("dismissGroup", vec![json!("work-1")]).await.expect_err("work").code, 10007);
-    assert_eq!(alice.ok("dismissGroup", vec![json!("open-1")]).await, json!({"groupID": "open-1"}));
-    bob.wait_for("onGroupListUpdated", |l| group_ids(l).is_empty()).await;
-    assert_eq!(bob.call("joinGroup", vec![json!({"groupID": "open-1"})]).await.expect_err("gone").code, 10010);
+    bob.ok("joinGroup", vec![json!({"groupID": "open-1"})])
+        .await;
+    bob.wait_for("onGroupListUpdated", |l| group_ids(l) == ["open-1"])
+        .await;
+    assert_eq!(
+        bob.call("dismissGroup", vec![json!("open-1")])
+            .await
+            .expect_err("not owner")
+            .code,
+        10007
+    );
+    assert_eq!(
+        alice
+            .call("dismissGroup", vec![json!("work-1")])
+            .await
+            .expect_err("work")
+            .code,
+        10007
+    );
+    assert_eq!(
+        alice.ok("dismissGroup", vec![json!("open-1")]).await,
+        json!({"groupID": "open-1"})
+    );
+    bob.wait_for("onGroupListUpdated", |l| group_ids(l).is_empty())
+        .await;
+    assert_eq!(
+        bob.call("joinGroup", vec![json!({"groupID": "open-1"})])
+            .await
+            .expect_err("gone")
+            .code,
+        10010
+    );
 
     // Work group owner may quit, leaving it ownerless.
-    assert_eq!(alice.ok("quitGroup", vec![json!("work-1")]).await, json!({"groupID": "work-1"}));
+    assert_eq!(
+        alice.ok("quitGroup", vec![json!("work-1")]).await,
+        json!({"groupID": "work-1"})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,18 +234,78 @@ async fn create_group_validates_its_options() {
     let server = Server::start();
     let alice = Client::login(&server, "alice").await;
     let code = |r: pigeon_sdk::Result<Value>| r.expect_err("must be refused").code;
-    assert_eq!(code(alice.call("createGroup", vec![json!({"name": "x", "type": "Nope"})]).await), 2600);
-    assert_eq!(code(alice.call("createGroup", vec![json!({"name": ""})]).await), 2905);
-    assert_eq!(code(alice.call("createGroup", vec![json!({"name": "x".repeat(101)})]).await), 10004);
     assert_eq!(
-        code(alice.call("createGroup", vec![json!({"name": "x", "type": "Private", "joinOption": "FreeAccess"})]).await),
+        code(
+            alice
+                .call("createGroup", vec![json!({"name": "x", "type": "Nope"})])
+                .await
+        ),
+        2600
+    );
+    assert_eq!(
+        code(alice.call("createGroup", vec![json!({"name": ""})]).await),
+        2905
+    );
+    assert_eq!(
+        code(
+            alice
+                .call("createGroup", vec![json!({"name": "x".repeat(101)})])
+                .await
+        ),
         10004
     );
-    assert_eq!(code(alice.call("createGroup", vec![json!({"name": "x", "groupID": "@TGS#mine"})]).await), 10015);
-    assert_eq!(code(alice.call("createGroup", vec![json!("not an object")]).await), 2905);
-    let members: Vec<Value> = (0..101).map(|i| json!({"userID": format!("u{i}")})).collect();
-    assert_eq!(code(alice.call("createGroup", vec![json!({"name": "x", "memberList": members})]).await), 10004);
-    let default_type = alice.ok("createGroup", vec![json!({"name": "default"})]).await;
+    assert_eq!(
+        code(
+            alice
+                .call(
+                    "createGroup",
+                    vec![json!({"name": "x", "type": "Private", "joinOption": "FreeAccess"})]
+                )
+                .await
+        ),
+        10004
+    );
+    assert_eq!(
+        code(
+            alice
+                .call(
+                    "createGroup",
+                    vec![json!({"name": "x", "groupID": "@TGS#mine"})]
+                )
+                .await
+        ),
+        10015
+    );
+    assert_eq!(
+        code(
+            alice
+                .call("createGroup", vec![json!("not an object")])
+                .await
+        ),
+        2905
+    );
+    let members: Vec<Value> = (0..101)
+        .map(|i| json!({"userID": format!("u{i}")}))
+        .collect();
+    assert_eq!(
+        code(
+            alice
+                .call(
+                    "createGroup",
+                    vec![json!({"name": "x", "memberList": members})]
+                )
+                .await
+        ),
+        10004
+    );
+    let default_type = alice
+        .ok("createGroup", vec![json!({"name": "default"})])
+        .await;
     assert_eq!(default_type["group"]["type"], "Private");
-    assert_eq!(alice.ok("getGroupList", vec![]).await["groupList"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        alice.ok("getGroupList", vec![]).await["groupList"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 }

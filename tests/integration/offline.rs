@@ -9,7 +9,9 @@ async fn messages_sent_while_offline_are_there_on_a_new_device() {
     let server = Server::start();
     let alice = Client::login(&server, "alice").await;
     for i in 0..5 {
-        alice.send_text("bob", "C2C", &format!("while away {i}")).await;
+        alice
+            .send_text("bob", "C2C", &format!("while away {i}"))
+            .await;
     }
     let bob = Client::login(&server, "bob").await;
     let list = bob.ok("getConversationList", vec![]).await;
@@ -18,7 +20,12 @@ async fn messages_sent_while_offline_are_there_on_a_new_device() {
     assert_eq!(c["unreadCount"], 5);
     assert_eq!(c["lastMessage"]["messageForShow"], "while away 4");
     assert_eq!(bob.ok("getTotalUnreadMessageCount", vec![]).await, json!(5));
-    let history = bob.ok("getMessageList", vec![json!({"conversationID": "C2Calice"})]).await;
+    let history = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
     let texts: Vec<_> = history["messageList"]
         .as_array()
         .expect("list")
@@ -54,7 +61,10 @@ async fn a_known_device_gets_missed_messages_as_events_once() {
     assert_eq!(got, vec!["missed 0", "missed 1", "missed 2"]);
     alice.send_text("bob", "C2C", "live").await;
     bob.wait_for("onMessageReceived", |_| true).await;
-    assert!(bob.received_texts().await.is_empty(), "nothing announced twice");
+    assert!(
+        bob.received_texts().await.is_empty(),
+        "nothing announced twice"
+    );
     let list = bob.ok("getConversationList", vec![]).await;
     assert_eq!(list["conversationList"][0]["unreadCount"], 4);
 }
@@ -69,9 +79,19 @@ async fn group_messages_reach_members_who_were_offline() {
     let gid = g["group"]["groupID"].as_str().expect("id").to_owned();
     alice.send_text(&gid, "GROUP", "standup at 10").await;
     let bob = Client::login(&server, "bob").await;
-    let conv = bob.ok("getConversationProfile", vec![json!(format!("GROUP{gid}"))]).await;
-    assert_eq!(conv["conversation"]["unreadCount"], 1, "tips do not count, the message does");
-    let history = bob.ok("getMessageList", vec![json!({"conversationID": format!("GROUP{gid}")})]).await;
+    let conv = bob
+        .ok("getConversationProfile", vec![json!(format!("GROUP{gid}"))])
+        .await;
+    assert_eq!(
+        conv["conversation"]["unreadCount"], 1,
+        "tips do not count, the message does"
+    );
+    let history = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": format!("GROUP{gid}")})],
+        )
+        .await;
     let list = history["messageList"].as_array().expect("list");
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["type"], "TIMGroupTipElem");

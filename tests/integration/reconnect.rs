@@ -31,7 +31,11 @@ fn event_log(c: &mut Client) -> Vec<(String, Value)> {
 fn received_texts(c: &mut Client) -> Vec<String> {
     c.events_named("onMessageReceived")
         .iter()
-        .flat_map(|d| d.as_array().cloned().expect("onMessageReceived carries Message[]"))
+        .flat_map(|d| {
+            d.as_array()
+                .cloned()
+                .expect("onMessageReceived carries Message[]")
+        })
         .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
@@ -46,12 +50,26 @@ async fn wait_text(c: &mut Client, text: &str) {
 fn net_states(c: &mut Client) -> Vec<String> {
     c.events_named("netStateChange")
         .iter()
-        .map(|d| d["state"].as_str().expect("netStateChange carries a state").to_owned())
+        .map(|d| {
+            d["state"]
+                .as_str()
+                .expect("netStateChange carries a state")
+                .to_owned()
+        })
         .collect()
 }
 
+/// Waits until `c` has reported netStateChange `state` (without consuming the event).
+async fn wait_state(c: &mut Client, state: &str) {
+    let what = format!("{} to report netStateChange {state}", c.user);
+    eventually(&what, || net_states(c).iter().any(|s| s == state)).await;
+}
+
 fn conversation(c: &Client, conv_id: &str) -> Option<Value> {
-    let list = c.chat.get_conversation_list(Value::Null).expect("getConversationList");
+    let list = c
+        .chat
+        .get_conversation_list(Value::Null)
+        .expect("getConversationList");
     list["conversationList"]
         .as_array()
         .expect("conversationList")
@@ -61,7 +79,9 @@ fn conversation(c: &Client, conv_id: &str) -> Option<Value> {
 }
 
 fn unread(c: &Client, conv_id: &str) -> u64 {
-    conversation(c, conv_id).and_then(|x| x["unreadCount"].as_u64()).unwrap_or(0)
+    conversation(c, conv_id)
+        .and_then(|x| x["unreadCount"].as_u64())
+        .unwrap_or(0)
 }
 
 /// The whole history of a conversation, oldest first, read page by page.
@@ -74,20 +94,33 @@ async fn history_texts(c: &Client, conv_id: &str) -> Vec<String> {
             opts["nextReqMessageID"] = json!(id);
         }
         let page = c.ok("getMessageList", vec![opts]).await;
-        let list = page["messageList"].as_array().cloned().expect("messageList");
+        let list = page["messageList"]
+            .as_array()
+            .cloned()
+            .expect("messageList");
         all.splice(0..0, list);
         if page["isCompleted"] == json!(true) {
             break;
         }
-        next = Some(page["nextReqMessageID"].as_str().expect("nextReqMessageID").to_owned());
+        next = Some(
+            page["nextReqMessageID"]
+                .as_str()
+                .expect("nextReqMessageID")
+                .to_owned(),
+        );
     }
-    all.iter().map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned()).collect()
+    all.iter()
+        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 fn assert_no_duplicates(who: &str, texts: &[String]) {
     let mut seen = HashSet::new();
     for t in texts {
-        assert!(seen.insert(t), "{who} received {t:?} more than once: {texts:?}");
+        assert!(
+            seen.insert(t),
+            "{who} received {t:?} more than once: {texts:?}"
+        );
     }
 }
 
@@ -96,7 +129,11 @@ fn numbered(prefix: &str, n: usize) -> Vec<String> {
 }
 
 async fn via_proxy(server: &Server, proxy: &Proxy, user: &str) -> Client {
-    let opts = ClientOpts { url: proxy.url.clone(), data_dir: None, platform: "web".into() };
+    let opts = ClientOpts {
+        url: proxy.url.clone(),
+        data_dir: None,
+        platform: "web".into(),
+    };
     let mut c = Client::with(server, user, opts);
     c.login_ready(server).await;
     c
@@ -111,15 +148,19 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     bob.clear();
 
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting").await;
+    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
+        .await;
     let sent = numbered("while-cut", 5);
     for t in &sent {
         alice.send_text("bob", "C2C", t).await;
     }
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected").await;
-    eventually("bob to receive the 5 missed messages", || received_texts(&mut bob).len() >= 5)
+    bob.wait_for("netStateChange", |d| d["state"] == "connected")
         .await;
+    eventually("bob to receive the 5 missed messages", || {
+        received_texts(&mut bob).len() >= 5
+    })
+    .await;
 
     // Marker: anything still in flight from before it would arrive before it.
     alice.send_text("bob", "C2C", "marker").await;
@@ -128,7 +169,10 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     expected.push("marker".into());
     let got = received_texts(&mut bob);
     assert_no_duplicates("bob", &got);
-    assert_eq!(got, expected, "bob receives the missed messages, in order, once");
+    assert_eq!(
+        got, expected,
+        "bob receives the missed messages, in order, once"
+    );
 
     // The connection came back before the missed messages were reported.
     let log = event_log(&mut bob);
@@ -140,13 +184,31 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
         .iter()
         .position(|(n, _)| n == "onMessageReceived")
         .expect("an onMessageReceived");
-    assert!(connected < first_message, "connected is reported before the missed messages: {log:?}");
+    assert!(
+        connected < first_message,
+        "connected is reported before the missed messages: {log:?}"
+    );
     let states = net_states(&mut bob);
-    assert_eq!(states.first().map(String::as_str), Some("connecting"), "states: {states:?}");
-    assert_eq!(states.last().map(String::as_str), Some("connected"), "states: {states:?}");
+    assert_eq!(
+        states.first().map(String::as_str),
+        Some("connecting"),
+        "states: {states:?}"
+    );
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("connected"),
+        "states: {states:?}"
+    );
 
-    eventually("bob's unread count for alice to reach 6", || unread(&bob, "C2Calice") == 6).await;
-    assert_eq!(history_texts(&bob, "C2Calice").await, expected, "bob's history");
+    eventually("bob's unread count for alice to reach 6", || {
+        unread(&bob, "C2Calice") == 6
+    })
+    .await;
+    assert_eq!(
+        history_texts(&bob, "C2Calice").await,
+        expected,
+        "bob's history"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,17 +220,26 @@ async fn unread_count_after_reconnect_counts_missed_messages() {
     bob.clear();
 
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting").await;
+    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
+        .await;
     for t in numbered("unread", 5) {
         alice.send_text("bob", "C2C", &t).await;
     }
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected").await;
-    bob.wait_for("onTotalUnreadMessageCountUpdated", |d| d == &json!(5)).await;
-    eventually("bob's unread count for alice to reach 5", || unread(&bob, "C2Calice") == 5).await;
+    bob.wait_for("netStateChange", |d| d["state"] == "connected")
+        .await;
+    bob.wait_for("onTotalUnreadMessageCountUpdated", |d| d == &json!(5))
+        .await;
+    eventually("bob's unread count for alice to reach 5", || {
+        unread(&bob, "C2Calice") == 5
+    })
+    .await;
     assert_eq!(bob.chat.get_total_unread_message_count(), 5);
     let conv = conversation(&bob, "C2Calice").expect("bob has a conversation with alice");
-    assert_eq!(conv["lastMessage"]["payload"]["text"], "unread-5", "last message: {conv}");
+    assert_eq!(
+        conv["lastMessage"]["payload"]["text"], "unread-5",
+        "last message: {conv}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,20 +256,38 @@ async fn server_restart_reconnects_both_clients_without_duplicates() {
 
     server.restart();
     for c in [&mut alice, &mut bob] {
-        c.wait_for("netStateChange", |d| d["state"] == "connecting").await;
-        c.wait_for("netStateChange", |d| d["state"] == "connected").await;
+        c.wait_for("netStateChange", |d| d["state"] == "connecting")
+            .await;
+        c.wait_for("netStateChange", |d| d["state"] == "connected")
+            .await;
     }
     alice.send_text("bob", "C2C", "after-a").await;
     bob.send_text("alice", "C2C", "after-b").await;
     wait_text(&mut bob, "after-a").await;
     wait_text(&mut alice, "after-b").await;
 
-    assert_eq!(received_texts(&mut alice), ["after-b"], "alice gets nothing from before again");
-    assert_eq!(received_texts(&mut bob), ["after-a"], "bob gets nothing from before again");
+    assert_eq!(
+        received_texts(&mut alice),
+        ["after-b"],
+        "alice gets nothing from before again"
+    );
+    assert_eq!(
+        received_texts(&mut bob),
+        ["after-a"],
+        "bob gets nothing from before again"
+    );
     for c in [&mut alice, &mut bob] {
         let names = c.names();
-        assert!(!names.iter().any(|n| n == "kickedOut"), "{}: {names:?}", c.user);
-        assert!(!names.iter().any(|n| n == "sdkStateNotReady"), "{}: {names:?}", c.user);
+        assert!(
+            !names.iter().any(|n| n == "kickedOut"),
+            "{}: {names:?}",
+            c.user
+        );
+        assert!(
+            !names.iter().any(|n| n == "sdkStateNotReady"),
+            "{}: {names:?}",
+            c.user
+        );
     }
     assert_eq!(
         history_texts(&bob, "C2Calice").await,
@@ -221,7 +310,10 @@ async fn rapid_messages_arrive_all_in_order_once() {
     let mut expected = sent.clone();
     expected.push("marker".into());
     assert_eq!(received_texts(&mut bob), expected);
-    eventually("bob's unread count for alice to reach 31", || unread(&bob, "C2Calice") == 31).await;
+    eventually("bob's unread count for alice to reach 31", || {
+        unread(&bob, "C2Calice") == 31
+    })
+    .await;
     assert_eq!(history_texts(&bob, "C2Calice").await, expected);
 }
 
@@ -241,7 +333,9 @@ fn spawn_sender(
                 )
                 .await
                 .expect("createTextMessage");
-            chat.invoke("sendMessage", vec![m]).await.expect("sendMessage");
+            chat.invoke("sendMessage", vec![m])
+                .await
+                .expect("sendMessage");
         }
     })
 }
@@ -257,11 +351,16 @@ async fn rapid_messages_across_a_reconnect_arrive_all_in_order_once() {
 
     // Cut bob off while alice is still sending, and let him back while she still is (or just
     // after): his resync races with her live pushes.
-    eventually("bob to receive some messages", || !received_texts(&mut bob).is_empty()).await;
+    eventually("bob to receive some messages", || {
+        !received_texts(&mut bob).is_empty()
+    })
+    .await;
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting").await;
+    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
+        .await;
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected").await;
+    bob.wait_for("netStateChange", |d| d["state"] == "connected")
+        .await;
     sender.await.expect("sender task");
 
     alice.send_text("bob", "C2C", "marker").await;
@@ -271,7 +370,10 @@ async fn rapid_messages_across_a_reconnect_arrive_all_in_order_once() {
     let got = received_texts(&mut bob);
     assert_no_duplicates("bob", &got);
     assert_eq!(got, expected);
-    eventually("bob's unread count for alice to reach 31", || unread(&bob, "C2Calice") == 31).await;
+    eventually("bob's unread count for alice to reach 31", || {
+        unread(&bob, "C2Calice") == 31
+    })
+    .await;
     assert_eq!(history_texts(&bob, "C2Calice").await, expected);
 }
 
@@ -286,7 +388,11 @@ async fn history_reads_racing_pushes_do_not_swallow_new_messages() {
     // Bob keeps the conversation open (reading its history) while the messages come in: every
     // one is still a new message for him.
     while !sender.is_finished() {
-        bob.ok("getMessageList", vec![json!({"conversationID": "C2Calice"})]).await;
+        bob.ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
     }
     sender.await.expect("sender task");
     alice.send_text("bob", "C2C", "marker").await;
@@ -295,5 +401,8 @@ async fn history_reads_racing_pushes_do_not_swallow_new_messages() {
     expected.push("marker".into());
     let got = received_texts(&mut bob);
     assert_no_duplicates("bob", &got);
-    assert_eq!(got, expected, "every new message is reported once, in order");
+    assert_eq!(
+        got, expected,
+        "every new message is reported once, in order"
+    );
 }

@@ -25,14 +25,18 @@ pub struct Muted(Arc<Mutex<HashSet<String>>>);
 
 impl Muted {
     fn is_muted(&self, name: &str) -> bool {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).contains(name)
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(name)
     }
 }
 
 fn is_event_name(name: &str) -> bool {
     let c = constants();
     ["EVENT", "TSignaling"].iter().any(|k| {
-        c[k].as_object().is_some_and(|o| o.values().any(|v| v.as_str() == Some(name)))
+        c[k].as_object()
+            .is_some_and(|o| o.values().any(|v| v.as_str() == Some(name)))
     })
 }
 
@@ -57,7 +61,10 @@ pub async fn handle_line(chat: &Chat, muted: &Muted, line: &str) -> Option<Strin
         return None;
     }
     let malformed = |msg: String| {
-        Some(reply(&Value::Null, Err(ImError::new(code::MALFORMED_REQUEST, msg))))
+        Some(reply(
+            &Value::Null,
+            Err(ImError::new(code::MALFORMED_REQUEST, msg)),
+        ))
     };
     let req: Value = match serde_json::from_str(line) {
         Ok(v) => v,
@@ -89,7 +96,9 @@ pub async fn handle_line(chat: &Chat, muted: &Muted, line: &str) -> Option<Strin
                 }
                 Ok(Value::Null)
             }
-            Some(name) => Err(ImError::invalid(format!("{method}: unknown event {name:?}"))),
+            Some(name) => Err(ImError::invalid(format!(
+                "{method}: unknown event {name:?}"
+            ))),
             None => Err(ImError::invalid(format!("{method} takes an event name"))),
         },
         _ => chat.invoke(method, args).await,
@@ -204,7 +213,9 @@ pub async fn run_ws(chat: Chat, listen: &str) -> anyhow::Result<()> {
         let chat = chat.clone();
         let mut ev_rx = ev_tx.subscribe();
         tokio::spawn(async move {
-            let Ok(ws) = tokio_tungstenite::accept_async(stream).await else { return };
+            let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
             let (mut sink, mut source) = ws.split();
             let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
             let muted = Muted::default();
@@ -223,7 +234,11 @@ pub async fn run_ws(chat: Chat, listen: &str) -> anyhow::Result<()> {
             });
             let writer = tokio::spawn(async move {
                 while let Some(text) = out_rx.recv().await {
-                    if sink.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.is_err() {
+                    if sink
+                        .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+                        .await
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -53,8 +53,16 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Bridge { server, app_id, data_dir, platform, listen } = Cli::parse().command;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let Command::Bridge {
+        server,
+        app_id,
+        data_dir,
+        platform,
+        listen,
+    } = Cli::parse().command;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let chat = Chat::create(ChatOptions {
             server_url: server,

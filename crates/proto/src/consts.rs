@@ -142,7 +142,10 @@ mod tests {
         assert_eq!(ev("SDK_READY"), event::SDK_READY);
         assert_eq!(ev("SDK_NOT_READY"), event::SDK_NOT_READY);
         assert_eq!(ev("MESSAGE_RECEIVED"), event::MESSAGE_RECEIVED);
-        assert_eq!(ev("CONVERSATION_LIST_UPDATED"), event::CONVERSATION_LIST_UPDATED);
+        assert_eq!(
+            ev("CONVERSATION_LIST_UPDATED"),
+            event::CONVERSATION_LIST_UPDATED
+        );
         assert_eq!(
             ev("TOTAL_UNREAD_MESSAGE_COUNT_UPDATED"),
             event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED
@@ -164,9 +167,15 @@ mod tests {
             ("GRP_PUBLIC", types::GRP_PUBLIC),
             ("GRP_MEETING", types::GRP_MEETING),
             ("KICKED_OUT_MULT_ACCOUNT", types::KICKED_OUT_MULT_ACCOUNT),
-            ("KICKED_OUT_USERSIG_EXPIRED", types::KICKED_OUT_USERSIG_EXPIRED),
+            (
+                "KICKED_OUT_USERSIG_EXPIRED",
+                types::KICKED_OUT_USERSIG_EXPIRED,
+            ),
             ("NET_STATE_CONNECTING", types::NET_STATE_CONNECTING),
-            ("JOIN_STATUS_WAIT_APPROVAL", types::JOIN_STATUS_WAIT_APPROVAL),
+            (
+                "JOIN_STATUS_WAIT_APPROVAL",
+                types::JOIN_STATUS_WAIT_APPROVAL,
+            ),
             ("MSG_PRIORITY_NORMAL", types::MSG_PRIORITY_NORMAL),
         ] {
             assert_eq!(ty(k), v, "TYPES.{k}");

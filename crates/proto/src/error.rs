@@ -23,7 +23,11 @@ pub struct ImError {
 impl ImError {
     /// An error with a code and message.
     pub fn new(code: u32, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Attaches `imError.data`.

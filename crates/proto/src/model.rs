@@ -111,7 +111,9 @@ impl Message {
 
     /// Bytes the 12 KB body limit counts: the content and the custom data the message carries.
     pub fn body_size(&self) -> usize {
-        let payload = serde_json::to_string(&self.payload).map(|s| s.len()).unwrap_or(0);
+        let payload = serde_json::to_string(&self.payload)
+            .map(|s| s.len())
+            .unwrap_or(0);
         payload
             + self.cloud_custom_data.len()
             + self.at_user_list.iter().map(String::len).sum::<usize>()
@@ -240,7 +242,11 @@ pub struct Conversation {
 impl Conversation {
     /// Sort key of the list: pinned first, then newest last message.
     pub fn sort_key(&self) -> (bool, u64, u64) {
-        (self.is_pinned, self.last_message.last_time, self.last_message.last_sequence)
+        (
+            self.is_pinned,
+            self.last_message.last_time,
+            self.last_message.last_sequence,
+        )
     }
 }
 
@@ -328,7 +334,11 @@ mod tests {
 
     #[test]
     fn message_uses_dts_field_names() {
-        let m = Message { id: "1-2-3".into(), conversation_id: "C2Cbob".into(), ..Default::default() };
+        let m = Message {
+            id: "1-2-3".into(),
+            conversation_id: "C2Cbob".into(),
+            ..Default::default()
+        };
         let v = serde_json::to_value(&m).expect("serializes");
         for k in [
             "ID",
@@ -378,18 +388,36 @@ mod tests {
         assert_eq!(m.conversation_id_for("bob"), "C2Calice");
         let m = m.view_as("bob");
         assert_eq!(m.flow, "in");
-        let g = Message { to: "g1".into(), conversation_type: "GROUP".into(), ..Default::default() };
+        let g = Message {
+            to: "g1".into(),
+            conversation_type: "GROUP".into(),
+            ..Default::default()
+        };
         assert_eq!(g.conversation_id_for("anyone"), "GROUPg1");
     }
 
     #[test]
     fn group_and_conversation_field_names() {
         let g = serde_json::to_value(Group::default()).expect("serializes");
-        for k in ["groupID", "ownerID", "memberCount", "maxMemberCount", "joinOption", "selfInfo"] {
+        for k in [
+            "groupID",
+            "ownerID",
+            "memberCount",
+            "maxMemberCount",
+            "joinOption",
+            "selfInfo",
+        ] {
             assert!(g.get(k).is_some(), "missing {k}");
         }
         let c = serde_json::to_value(Conversation::default()).expect("serializes");
-        for k in ["conversationID", "type", "unreadCount", "lastMessage", "isPinned", "markList"] {
+        for k in [
+            "conversationID",
+            "type",
+            "unreadCount",
+            "lastMessage",
+            "isPinned",
+            "markList",
+        ] {
             assert!(c.get(k).is_some(), "missing {k}");
         }
     }

@@ -51,12 +51,22 @@ pub struct Reply {
 impl Reply {
     /// A success reply.
     pub fn ok(id: u64, data: Value) -> Self {
-        Self { id, code: 0, message: None, data: Some(data) }
+        Self {
+            id,
+            code: 0,
+            message: None,
+            data: Some(data),
+        }
     }
 
     /// A failure reply.
     pub fn err(id: u64, e: &ImError) -> Self {
-        Self { id, code: e.code, message: Some(e.message.clone()), data: e.data.clone() }
+        Self {
+            id,
+            code: e.code,
+            message: Some(e.message.clone()),
+            data: e.data.clone(),
+        }
     }
 
     /// The reply as a result.
@@ -261,7 +271,11 @@ pub struct ConversationListReply {
     /// Newest first.
     pub conversation_list: Vec<Conversation>,
 }
-op!(GetConversationList, "getConversationList", ConversationListReply);
+op!(
+    GetConversationList,
+    "getConversationList",
+    ConversationListReply
+);
 
 /// One conversation (`getConversationProfile`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -270,7 +284,11 @@ pub struct GetConversationProfile {
     #[serde(rename = "conversationID", default)]
     pub conversation_id: String,
 }
-op!(GetConversationProfile, "getConversationProfile", ConversationReply);
+op!(
+    GetConversationProfile,
+    "getConversationProfile",
+    ConversationReply
+);
 
 /// An initial member of `createGroup`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -438,7 +456,9 @@ mod tests {
 
     #[test]
     fn push_frames_are_tagged() {
-        let p = Push::Kicked { kind: "multipleAccount".into() };
+        let p = Push::Kicked {
+            kind: "multipleAccount".into(),
+        };
         assert_eq!(
             serde_json::to_value(&p).expect("serializes"),
             json!({"push": "kicked", "data": {"type": "multipleAccount"}})
@@ -455,7 +475,10 @@ mod tests {
         let text = serde_json::to_string(&r).expect("serializes");
         let back: Reply = serde_json::from_str(&text).expect("parses");
         assert_eq!(back.into_result(), Err(e));
-        assert_eq!(Reply::ok(1, json!({"a": 1})).into_result(), Ok(json!({"a": 1})));
+        assert_eq!(
+            Reply::ok(1, json!({"a": 1})).into_result(),
+            Ok(json!({"a": 1}))
+        );
     }
 
     #[test]

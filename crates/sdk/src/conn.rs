@@ -45,7 +45,12 @@ impl Conn {
         let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
         let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
-            .map_err(|_| ImError::new(code::NETWORK_TIMEOUT, format!("connecting to {url} timed out")))?
+            .map_err(|_| {
+                ImError::new(
+                    code::NETWORK_TIMEOUT,
+                    format!("connecting to {url} timed out"),
+                )
+            })?
             .map_err(|e| network_error(format!("connecting to {url}: {e}")))?;
         let (mut sink, mut stream) = ws.split();
         let (out_tx, mut out_rx) = mpsc::channel::<WsMessage>(256);
@@ -87,7 +92,10 @@ impl Conn {
                         Err(e) => tracing::warn!(error = %e, "unknown push"),
                     }
                 } else if let Ok(reply) = serde_json::from_value::<Reply>(v) {
-                    let waiter = pending_r.lock().unwrap_or_else(|p| p.into_inner()).remove(&reply.id);
+                    let waiter = pending_r
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&reply.id);
                     match waiter {
                         Some(w) => {
                             let _ = w.send(reply);
@@ -130,19 +138,35 @@ impl Conn {
     pub async fn call_raw(&self, op: &str, data: Value) -> Result<Value, ImError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap_or_else(|p| p.into_inner()).insert(id, tx);
-        let text = serde_json::to_string(&Request { id, op: op.to_owned(), data })
-            .map_err(|e| ImError::internal(e.to_string()))?;
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        let text = serde_json::to_string(&Request {
+            id,
+            op: op.to_owned(),
+            data,
+        })
+        .map_err(|e| ImError::internal(e.to_string()))?;
         if self.is_closed() || self.out.send(WsMessage::Text(text.into())).await.is_err() {
-            self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
             return Err(network_error("not connected"));
         }
         match tokio::time::timeout(CALL_TIMEOUT, rx).await {
             Ok(Ok(reply)) => reply.into_result(),
             Ok(Err(_)) => Err(network_error("connection lost before the reply")),
             Err(_) => {
-                self.pending.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-                Err(ImError::new(code::NETWORK_TIMEOUT, format!("{op}: no reply in time")))
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+                Err(ImError::new(
+                    code::NETWORK_TIMEOUT,
+                    format!("{op}: no reply in time"),
+                ))
             }
         }
     }

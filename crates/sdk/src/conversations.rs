@@ -39,8 +39,12 @@ impl Filter {
                     c.conversation_group_list.contains(g)
                 }
             })
-            && self.has_unread_count.is_none_or(|want| (c.unread_count > 0) == want)
-            && self.has_group_at_info.is_none_or(|want| !c.group_at_info_list.is_empty() == want)
+            && self
+                .has_unread_count
+                .is_none_or(|want| (c.unread_count > 0) == want)
+            && self
+                .has_group_at_info
+                .is_none_or(|want| !c.group_at_info_list.is_empty() == want)
     }
 }
 
@@ -63,7 +67,9 @@ impl Chat {
                         ))),
                     })
                     .collect::<Result<Vec<_>>>()?;
-                all.into_iter().filter(|c| ids.contains(&c.conversation_id)).collect()
+                all.into_iter()
+                    .filter(|c| ids.contains(&c.conversation_id))
+                    .collect()
             }
             obj @ Value::Object(_) => {
                 let f: Filter = serde_json::from_value(obj)
@@ -83,15 +89,25 @@ impl Chat {
     pub async fn get_conversation_profile(&self, conversation_id: Value) -> Result<Value> {
         let id = conversation_id
             .as_str()
-            .ok_or_else(|| ImError::invalid("getConversationProfile takes a conversationID string"))?
+            .ok_or_else(|| {
+                ImError::invalid("getConversationProfile takes a conversationID string")
+            })?
             .to_owned();
         check_conversation_id(&id)?;
         self.inner().require_login()?;
         if let Some(conn) = self.inner().conn() {
-            match conn.call(&GetConversationProfile { conversation_id: id.clone() }).await {
+            match conn
+                .call(&GetConversationProfile {
+                    conversation_id: id.clone(),
+                })
+                .await
+            {
                 Ok(reply) => {
                     let c = reply.conversation;
-                    let events = self.inner().lock_state().update_conversations(vec![c.clone()], false);
+                    let events = self
+                        .inner()
+                        .lock_state()
+                        .update_conversations(vec![c.clone()], false);
                     self.inner().emit_all(events);
                     return Ok(json!({ "conversation": c }));
                 }
@@ -104,7 +120,10 @@ impl Chat {
         let st = self.inner().lock_state();
         match st.conversations.get(&id) {
             Some(c) => Ok(json!({ "conversation": c })),
-            None => Err(ImError::new(code::CONV_NOT_FOUND, format!("conversation {id} not found"))),
+            None => Err(ImError::new(
+                code::CONV_NOT_FOUND,
+                format!("conversation {id} not found"),
+            )),
         }
     }
 

@@ -95,10 +95,14 @@ impl Chat {
             "on" | "off" => Err(ImError::invalid(format!(
                 "{method} takes a handler function: use Chat::on/off, or the bridge's on/off"
             ))),
-            m if is_seed_method(m) => {
-                Err(ImError::new(code::NOT_IMPLEMENTED, format!("not implemented: {m}")))
-            }
-            m => Err(ImError::new(code::UNKNOWN_METHOD, format!("unknown method: {m}"))),
+            m if is_seed_method(m) => Err(ImError::new(
+                code::NOT_IMPLEMENTED,
+                format!("not implemented: {m}"),
+            )),
+            m => Err(ImError::new(
+                code::UNKNOWN_METHOD,
+                format!("unknown method: {m}"),
+            )),
         }
     }
 }
@@ -129,9 +133,15 @@ mod tests {
             assert_eq!(e.code, code::NOT_IMPLEMENTED, "{m}");
             assert_eq!(e.message, format!("not implemented: {m}"));
         }
-        let e = chat.invoke("sendmessage", vec![]).await.expect_err("must fail");
+        let e = chat
+            .invoke("sendmessage", vec![])
+            .await
+            .expect_err("must fail");
         assert_eq!(e.code, code::UNKNOWN_METHOD);
-        let e = chat.invoke("getMessageList", vec![json!(5)]).await.expect_err("must fail");
+        let e = chat
+            .invoke("getMessageList", vec![json!(5)])
+            .await
+            .expect_err("must fail");
         assert_eq!(e.code, code::INVALID_ARGUMENT);
     }
 }

@@ -11,7 +11,9 @@ use serde_json::{json, Value};
 
 fn parse<T: Op>(method: &str, v: Value) -> Result<T> {
     if !v.is_object() {
-        return Err(ImError::invalid(format!("{method} takes an options object")));
+        return Err(ImError::invalid(format!(
+            "{method} takes an options object"
+        )));
     }
     serde_json::from_value(v).map_err(|e| ImError::invalid(format!("{method}: {e}")))
 }
@@ -74,11 +76,13 @@ impl Chat {
 
     /// Implements `quitGroup`.
     pub async fn quit_group(&self, group_id: Value) -> Result<Value> {
-        self.group_call(&QuitGroup(group_id_arg("quitGroup", group_id)?)).await
+        self.group_call(&QuitGroup(group_id_arg("quitGroup", group_id)?))
+            .await
     }
 
     /// Implements `dismissGroup`.
     pub async fn dismiss_group(&self, group_id: Value) -> Result<Value> {
-        self.group_call(&DismissGroup(group_id_arg("dismissGroup", group_id)?)).await
+        self.group_call(&DismissGroup(group_id_arg("dismissGroup", group_id)?))
+            .await
     }
 }

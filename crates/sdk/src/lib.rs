@@ -166,14 +166,17 @@ impl Inner {
     /// The live connection, or the error an online call gets without one.
     pub(crate) fn online(&self) -> Result<Arc<Conn>> {
         self.require_login()?;
-        self.conn().ok_or_else(|| conn::network_error("not connected to the server"))
+        self.conn()
+            .ok_or_else(|| conn::network_error("not connected to the server"))
     }
 
     /// Waits up to `within` for a connection (for idempotent retries).
     pub(crate) async fn wait_online(&self, within: std::time::Duration) -> Result<Arc<Conn>> {
         let mut rx = self.conn.subscribe();
         let wait = async {
-            rx.wait_for(|c| c.as_ref().is_some_and(|c| !c.is_closed())).await.map(|c| c.clone())
+            rx.wait_for(|c| c.as_ref().is_some_and(|c| !c.is_closed()))
+                .await
+                .map(|c| c.clone())
         };
         match tokio::time::timeout(within, wait).await {
             Ok(Ok(Some(c))) => Ok(c),

@@ -28,8 +28,13 @@ pub(crate) struct LoginOptions {
 }
 
 /// Plugin names the SDK knows (`registerPlugin` keys).
-const KNOWN_PLUGINS: &[&str] =
-    &["tim-upload-plugin", "tim-profanity-filter-plugin", "tim-push", "pushConfig", "cos-js-sdk"];
+const KNOWN_PLUGINS: &[&str] = &[
+    "tim-upload-plugin",
+    "tim-profanity-filter-plugin",
+    "tim-push",
+    "pushConfig",
+    "cos-js-sdk",
+];
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -47,7 +52,11 @@ impl Inner {
     }
 
     async fn stop_session(&self) {
-        let ctl = self.session.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let ctl = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(ctl) = ctl {
             let _ = ctl.stop.send(true);
             let _ = tokio::time::timeout(Duration::from_secs(5), ctl.task).await;
@@ -71,7 +80,9 @@ impl Chat {
         {
             let st = inner.lock_state();
             if st.user_id == user_id {
-                return Ok(json!({ "repeatLogin": true, "errorInfo": format!("{user_id} is already logged in") }));
+                return Ok(
+                    json!({ "repeatLogin": true, "errorInfo": format!("{user_id} is already logged in") }),
+                );
             }
             if !st.user_id.is_empty() {
                 return Err(ImError::new(
@@ -107,8 +118,10 @@ impl Chat {
             offline_ok,
         };
         let task = tokio::spawn(session::run(inner.clone(), creds, first_tx, stop_rx));
-        *inner.session.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(SessionCtl { stop: stop_tx, task });
+        *inner.session.lock().unwrap_or_else(|p| p.into_inner()) = Some(SessionCtl {
+            stop: stop_tx,
+            task,
+        });
         let first = first_rx
             .await
             .unwrap_or_else(|_| FirstResult::Failed(ImError::internal("login task ended")));
@@ -143,7 +156,12 @@ impl Chat {
         // Tell the server first, then stop: the session task treats the closed socket as the
         // end of the session rather than a loss to reconnect from.
         let conn = inner.conn();
-        if let Some(ctl) = inner.session.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some(ctl) = inner
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
             let _ = ctl.stop.send(true);
         }
         if let Some(conn) = conn {
@@ -174,15 +192,17 @@ impl Chat {
     /// Implements `registerPlugin`: records the plugins by name. Pigeon's SDK uploads media
     /// itself, so `tim-upload-plugin` needs no code behind it; unknown names are refused.
     pub fn register_plugin(&self, options: &Value) -> Result<Value> {
-        let map = options
-            .as_object()
-            .ok_or_else(|| ImError::invalid("registerPlugin takes an object keyed by plugin name"))?;
+        let map = options.as_object().ok_or_else(|| {
+            ImError::invalid("registerPlugin takes an object keyed by plugin name")
+        })?;
         if map.is_empty() {
             return Err(ImError::new(3153, "registerPlugin: options is empty"));
         }
         for name in map.keys() {
             if !KNOWN_PLUGINS.contains(&name.as_str()) {
-                return Err(ImError::invalid(format!("registerPlugin: unknown plugin {name:?}")));
+                return Err(ImError::invalid(format!(
+                    "registerPlugin: unknown plugin {name:?}"
+                )));
             }
         }
         let mut plugins = self.inner.plugins.lock().unwrap_or_else(|p| p.into_inner());
@@ -196,7 +216,11 @@ impl Chat {
 
     /// Names of the registered plugins.
     pub fn plugins(&self) -> Vec<String> {
-        self.inner.plugins.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.inner
+            .plugins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Implements `setLogLevel` (0 verbose … 4 none).

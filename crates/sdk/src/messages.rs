@@ -133,7 +133,13 @@ pub(crate) fn check_conversation_id(id: &str) -> Result<()> {
 }
 
 impl Chat {
-    fn new_message(&self, method: &str, kind: &str, o: CreateOptions, payload: Value) -> Result<Message> {
+    fn new_message(
+        &self,
+        method: &str,
+        kind: &str,
+        o: CreateOptions,
+        payload: Value,
+    ) -> Result<Message> {
         if o.to.is_empty() {
             return Err(ImError::invalid(format!("{method}: to is required")));
         }
@@ -143,7 +149,9 @@ impl Chat {
                 "{method}: conversationType must be TYPES.CONV_C2C or TYPES.CONV_GROUP, not {conv_type:?}"
             )));
         }
-        let priority = o.priority.unwrap_or_else(|| types::MSG_PRIORITY_NORMAL.to_owned());
+        let priority = o
+            .priority
+            .unwrap_or_else(|| types::MSG_PRIORITY_NORMAL.to_owned());
         let from = self.get_login_user();
         let time = now();
         let random: u32 = rand::random();
@@ -179,18 +187,27 @@ impl Chat {
     pub fn create_text_message(&self, options: Value) -> Result<Message> {
         let o: CreateOptions = parse("createTextMessage", options)?;
         let p: TextPayload = parse("createTextMessage: payload", o.payload.clone())?;
-        self.new_message("createTextMessage", types::MSG_TEXT, o, json!({ "text": p.text }))
+        self.new_message(
+            "createTextMessage",
+            types::MSG_TEXT,
+            o,
+            json!({ "text": p.text }),
+        )
     }
 
     /// Implements `createTextAtMessage` (group chats; `TYPES.MSG_AT_ALL` mentions everyone).
     pub fn create_text_at_message(&self, options: Value) -> Result<Message> {
         let o: CreateOptions = parse("createTextAtMessage", options)?;
         if o.conversation_type != types::CONV_GROUP {
-            return Err(ImError::invalid("createTextAtMessage: conversationType must be TYPES.CONV_GROUP"));
+            return Err(ImError::invalid(
+                "createTextAtMessage: conversationType must be TYPES.CONV_GROUP",
+            ));
         }
         let p: TextAtPayload = parse("createTextAtMessage: payload", o.payload.clone())?;
         if p.at_user_list.iter().any(String::is_empty) {
-            return Err(ImError::invalid("createTextAtMessage: atUserList has an empty userID"));
+            return Err(ImError::invalid(
+                "createTextAtMessage: atUserList has an empty userID",
+            ));
         }
         let mut m = self.new_message(
             "createTextAtMessage",
@@ -235,7 +252,12 @@ impl Chat {
     /// never gets it back as new; if the connection drops before the ack, the same ID is
     /// resent after the reconnect and the server keeps one copy.
     pub async fn send_message(&self, message: Value, options: Value) -> Result<Value> {
-        if !message.is_object() || message.get("ID").and_then(Value::as_str).is_none_or(str::is_empty) {
+        if !message.is_object()
+            || message
+                .get("ID")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        {
             return Err(ImError::new(
                 code::MSG_INSTANCE_REQUIRED,
                 "sendMessage takes a Message made by a create*Message method",
@@ -247,7 +269,10 @@ impl Chat {
         } else {
             parse("sendMessage: options", options)?
         };
-        let _ = (&opts.offline_push_info, opts.message_control_info.excluded_from_content_moderation);
+        let _ = (
+            &opts.offline_push_info,
+            opts.message_control_info.excluded_from_content_moderation,
+        );
         let me = self.inner().require_login()?;
         if m.to == types::CONV_SYSTEM || m.conversation_type == types::CONV_SYSTEM {
             return Err(ImError::new(
@@ -258,7 +283,10 @@ impl Chat {
         if m.body_size() > MAX_MESSAGE_BODY_BYTES {
             return Err(ImError::new(
                 code::MSG_TOO_LONG,
-                format!("message body is {} bytes, over the 12 KB limit", m.body_size()),
+                format!(
+                    "message body is {} bytes, over the 12 KB limit",
+                    m.body_size()
+                ),
             ));
         }
         if opts.online_user_only
@@ -291,19 +319,23 @@ impl Chat {
                 if !opts.online_user_only {
                     self.cache_messages(vec![sent.clone()]);
                 }
-                let events = {
-                    let mut st = self.inner().lock_state();
-                    if st.generation != gen {
-                        vec![]
-                    } else {
-                        let mut ev = Vec::new();
-                        if let Some(n) = reply.inbox_seq {
-                            ev.extend(st.take_inbox(n, PendingEntry::Own));
+                let events =
+                    {
+                        let mut st = self.inner().lock_state();
+                        if st.generation != gen {
+                            vec![]
+                        } else {
+                            let mut ev = Vec::new();
+                            if let Some(n) = reply.inbox_seq {
+                                ev.extend(st.take_inbox(n, PendingEntry::Own));
+                            }
+                            ev.extend(st.update_conversations(
+                                reply.conversation.into_iter().collect(),
+                                false,
+                            ));
+                            ev
                         }
-                        ev.extend(st.update_conversations(reply.conversation.into_iter().collect(), false));
-                        ev
-                    }
-                };
+                    };
                 self.inner().emit_all(events);
                 Ok(json!({ "message": sent }))
             }
@@ -323,7 +355,10 @@ impl Chat {
         self.send_message(message, options).await
     }
 
-    async fn call_idempotent(&self, req: &SendMessage) -> Result<pigeon_proto::wire::SendMessageReply> {
+    async fn call_idempotent(
+        &self,
+        req: &SendMessage,
+    ) -> Result<pigeon_proto::wire::SendMessageReply> {
         let inner = self.inner();
         let mut conn = inner.online()?;
         let deadline = tokio::time::Instant::now() + SEND_RETRY_WINDOW;
@@ -375,18 +410,26 @@ impl Chat {
             }
         }
         let st = self.inner().lock_state();
-        let cache = st.cache.as_ref().ok_or_else(|| ImError::internal("no local cache"))?;
+        let cache = st
+            .cache
+            .as_ref()
+            .ok_or_else(|| ImError::internal("no local cache"))?;
         let before = match &next {
             Some(id) => Some(cache.message(id)?.ok_or_else(|| {
                 ImError::invalid(format!("getMessageList: unknown nextReqMessageID {id}"))
             })?),
             None => None,
         };
-        let mut list = cache.messages_before(&o.conversation_id, before.as_ref(), MESSAGE_PAGE_SIZE + 1)?;
+        let mut list =
+            cache.messages_before(&o.conversation_id, before.as_ref(), MESSAGE_PAGE_SIZE + 1)?;
         let is_completed = list.len() <= MESSAGE_PAGE_SIZE as usize;
         list.truncate(MESSAGE_PAGE_SIZE as usize);
         list.reverse();
-        let next = if is_completed { String::new() } else { list[0].id.clone() };
+        let next = if is_completed {
+            String::new()
+        } else {
+            list[0].id.clone()
+        };
         Ok(json!({ "messageList": list, "nextReqMessageID": next, "isCompleted": is_completed }))
     }
 
@@ -402,8 +445,15 @@ impl Chat {
         let o: ConversationIdOptions = parse("setMessageRead", options)?;
         check_conversation_id(&o.conversation_id)?;
         let conn = self.inner().online()?;
-        let reply = conn.call(&SetMessageRead { conversation_id: o.conversation_id }).await?;
-        let events = self.inner().lock_state().update_conversations(vec![reply.conversation], false);
+        let reply = conn
+            .call(&SetMessageRead {
+                conversation_id: o.conversation_id,
+            })
+            .await?;
+        let events = self
+            .inner()
+            .lock_state()
+            .update_conversations(vec![reply.conversation], false);
         self.inner().emit_all(events);
         Ok(json!({}))
     }

@@ -6,9 +6,7 @@ use crate::state::PendingEntry;
 use crate::{Event, Inner};
 use pigeon_proto::consts::{event, types};
 use pigeon_proto::error::code;
-use pigeon_proto::wire::{
-    GetConversationList, GetGroupList, Login, LoginReply, Ping, Push, Sync,
-};
+use pigeon_proto::wire::{GetConversationList, GetGroupList, Login, LoginReply, Ping, Push, Sync};
 use pigeon_proto::ImError;
 use serde_json::json;
 use std::sync::Arc;
@@ -120,7 +118,10 @@ impl Inner {
             let done = page.is_completed || page.entries.is_empty();
             for e in page.entries {
                 self.apply(gen, |st| {
-                    st.take_inbox(e.inbox_seq, PendingEntry::Received(Box::new(e.message), None))
+                    st.take_inbox(
+                        e.inbox_seq,
+                        PendingEntry::Received(Box::new(e.message), None),
+                    )
                 });
             }
             if done {
@@ -135,7 +136,12 @@ impl Inner {
         Ok(())
     }
 
-    pub(crate) async fn refresh_groups(&self, gen: u64, conn: &Conn, always: bool) -> Result<(), ImError> {
+    pub(crate) async fn refresh_groups(
+        &self,
+        gen: u64,
+        conn: &Conn,
+        always: bool,
+    ) -> Result<(), ImError> {
         let list = conn.call(&GetGroupList {}).await?.group_list;
         self.apply(gen, |st| st.update_groups(list, always));
         Ok(())
@@ -319,7 +325,10 @@ pub(crate) async fn run(
                 if e.code == code::USERSIG_EXPIRED {
                     inner.end_session(gen, Some(types::KICKED_OUT_USERSIG_EXPIRED));
                 } else {
-                    inner.emit(event::ERROR, json!({ "code": e.code, "message": e.message }));
+                    inner.emit(
+                        event::ERROR,
+                        json!({ "code": e.code, "message": e.message }),
+                    );
                     inner.end_session(gen, None);
                 }
                 return;

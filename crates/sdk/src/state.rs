@@ -20,7 +20,10 @@ pub struct Event {
 impl Event {
     /// An event.
     pub fn new(name: &str, data: Value) -> Self {
-        Self { name: name.to_owned(), data }
+        Self {
+            name: name.to_owned(),
+            data,
+        }
     }
 }
 
@@ -57,7 +60,9 @@ impl State {
     pub fn sorted_conversations(&self) -> Vec<Conversation> {
         let mut list: Vec<Conversation> = self.conversations.values().cloned().collect();
         list.sort_by(|a, b| {
-            b.sort_key().cmp(&a.sort_key()).then_with(|| a.conversation_id.cmp(&b.conversation_id))
+            b.sort_key()
+                .cmp(&a.sort_key())
+                .then_with(|| a.conversation_id.cmp(&b.conversation_id))
         });
         list
     }
@@ -75,14 +80,24 @@ impl State {
     }
 
     /// Applies conversation changes (all of them when `replace_all`); returns the events.
-    pub fn update_conversations(&mut self, list: Vec<Conversation>, replace_all: bool) -> Vec<Event> {
-        let before = if replace_all { Some(self.conversations.clone()) } else { None };
+    pub fn update_conversations(
+        &mut self,
+        list: Vec<Conversation>,
+        replace_all: bool,
+    ) -> Vec<Event> {
+        let before = if replace_all {
+            Some(self.conversations.clone())
+        } else {
+            None
+        };
         let mut changed = false;
         if replace_all {
             self.conversations.clear();
         }
         for c in &list {
-            let old = self.conversations.insert(c.conversation_id.clone(), c.clone());
+            let old = self
+                .conversations
+                .insert(c.conversation_id.clone(), c.clone());
             changed |= old.as_ref() != Some(c);
         }
         if let Some(before) = before {
@@ -95,12 +110,18 @@ impl State {
         }
         let mut events = Vec::new();
         if changed {
-            events.push(Event::new(event::CONVERSATION_LIST_UPDATED, json!(self.sorted_conversations())));
+            events.push(Event::new(
+                event::CONVERSATION_LIST_UPDATED,
+                json!(self.sorted_conversations()),
+            ));
         }
         let total = self.compute_total_unread();
         if total != self.total_unread {
             self.total_unread = total;
-            events.push(Event::new(event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED, json!(total)));
+            events.push(Event::new(
+                event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED,
+                json!(total),
+            ));
         }
         events
     }
@@ -135,8 +156,10 @@ impl State {
         while let Some(e) = self.pending.remove(&(next + 1)) {
             next += 1;
             if let PendingEntry::Received(m, c) = e {
+                // Only this instance's own sends are already known to the app; a message
+                // merely read from history (getMessageList) is still new when it arrives.
                 let known = match self.cache.as_ref() {
-                    Some(cache) => cache.has_message(&m.id).unwrap_or(false),
+                    Some(cache) => cache.sent_here(&m.id).unwrap_or(false),
                     None => false,
                 };
                 if !known {
@@ -150,7 +173,9 @@ impl State {
         }
         self.cursor = Some(next);
         if let Some(cache) = self.cache.as_mut() {
-            let stored = cache.put_messages(&received).and_then(|_| cache.set("cursor", &next.to_string()));
+            let stored = cache
+                .put_messages(&received)
+                .and_then(|_| cache.set("cursor", &next.to_string()));
             if let Err(e) = stored {
                 tracing::warn!(error = %e, "could not cache received messages");
             }
@@ -173,6 +198,9 @@ impl State {
     /// Forgets the session (logout, kick); bumps the generation so its tasks change nothing.
     pub fn clear_session(&mut self) {
         let generation = self.generation + 1;
-        *self = State { generation, ..State::default() };
+        *self = State {
+            generation,
+            ..State::default()
+        };
     }
 }

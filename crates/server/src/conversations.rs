@@ -63,7 +63,10 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
     match parse_id(&row.conv_id)? {
         Target::C2c(peer) => {
             c.kind = types::CONV_C2C.to_owned();
-            c.user_profile = Some(UserProfile { user_id: peer, ..Default::default() });
+            c.user_profile = Some(UserProfile {
+                user_id: peer,
+                ..Default::default()
+            });
         }
         Target::Group(gid) => {
             c.kind = types::CONV_GROUP.to_owned();
@@ -76,19 +79,26 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
 
 /// The user's conversation `conv_id`, built, if it exists.
 pub fn load(st: &AppState, user_id: &str, conv_id: &str) -> Result<Option<Conversation>> {
-    st.db(|s| s.conversation(user_id, conv_id))?.map(|row| build(st, user_id, row)).transpose()
+    st.db(|s| s.conversation(user_id, conv_id))?
+        .map(|row| build(st, user_id, row))
+        .transpose()
 }
 
 /// Implements `getConversationList`: newest first.
 pub fn list(st: &AppState, caller: &Caller) -> Result<ConversationListReply> {
     let rows = st.db(|s| s.conversations(&caller.user_id))?;
-    let conversation_list =
-        rows.into_iter().map(|r| build(st, &caller.user_id, r)).collect::<Result<_>>()?;
+    let conversation_list = rows
+        .into_iter()
+        .map(|r| build(st, &caller.user_id, r))
+        .collect::<Result<_>>()?;
     Ok(ConversationListReply { conversation_list })
 }
 
 fn not_found(conv_id: &str) -> ImError {
-    ImError::new(code::CONV_NOT_FOUND, format!("conversation {conv_id} not found"))
+    ImError::new(
+        code::CONV_NOT_FOUND,
+        format!("conversation {conv_id} not found"),
+    )
 }
 
 /// Implements `getConversationProfile`.
@@ -107,7 +117,9 @@ pub fn set_read(st: &AppState, caller: &Caller, conv_id: &str) -> Result<Convers
     let conversation = load(st, &caller.user_id, conv_id)?.ok_or_else(|| not_found(conv_id))?;
     st.push(
         &caller.user_id,
-        &Push::Conversation { conversation: conversation.clone() },
+        &Push::Conversation {
+            conversation: conversation.clone(),
+        },
         Some(caller.session),
     );
     Ok(ConversationReply { conversation })
@@ -123,7 +135,11 @@ mod tests {
         assert_eq!(parse_id("GROUP@TGS#1"), Ok(Target::Group("@TGS#1".into())));
         assert_eq!(parse_id("@TIM#SYSTEM"), Ok(Target::System));
         for bad in ["", "C2C", "GROUP", "bob", "c2cbob"] {
-            assert_eq!(parse_id(bad).map_err(|e| e.code), Err(code::INVALID_CONV_ID), "{bad}");
+            assert_eq!(
+                parse_id(bad).map_err(|e| e.code),
+                Err(code::INVALID_CONV_ID),
+                "{bad}"
+            );
         }
         assert_eq!(c2c_key("bob", "alice"), c2c_key("alice", "bob"));
     }

@@ -44,13 +44,22 @@ impl Credentials {
 
     /// From `PIGEON_SDK_APP_ID` and `PIGEON_SECRET_KEY` when both are set.
     pub fn from_env() -> anyhow::Result<Option<Self>> {
-        match (std::env::var("PIGEON_SDK_APP_ID"), std::env::var("PIGEON_SECRET_KEY")) {
+        match (
+            std::env::var("PIGEON_SDK_APP_ID"),
+            std::env::var("PIGEON_SECRET_KEY"),
+        ) {
             (Ok(id), Ok(key)) => {
-                let sdk_app_id = id.trim().parse().context("PIGEON_SDK_APP_ID is not a number")?;
+                let sdk_app_id = id
+                    .trim()
+                    .parse()
+                    .context("PIGEON_SDK_APP_ID is not a number")?;
                 if key.is_empty() {
                     bail!("PIGEON_SECRET_KEY is empty");
                 }
-                Ok(Some(Self { sdk_app_id, secret_key: key }))
+                Ok(Some(Self {
+                    sdk_app_id,
+                    secret_key: key,
+                }))
             }
             (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
                 bail!("set both PIGEON_SDK_APP_ID and PIGEON_SECRET_KEY, or neither")
@@ -64,7 +73,8 @@ impl Credentials {
         let path = path_in(data_dir);
         match std::fs::read_to_string(&path) {
             Ok(text) => Ok(Some(
-                serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
+                serde_json::from_str(&text)
+                    .with_context(|| format!("parsing {}", path.display()))?,
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
@@ -95,7 +105,9 @@ impl Credentials {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut f = opts
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
         f.write_all(serde_json::to_string_pretty(self)?.as_bytes())?;
         f.sync_all()?;
         Ok(())
@@ -111,14 +123,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let first = Credentials::generate();
         first.write(dir.path()).expect("write");
-        let again = Credentials::load(dir.path()).expect("load").expect("present");
+        let again = Credentials::load(dir.path())
+            .expect("load")
+            .expect("present");
         assert_eq!(first.sdk_app_id, again.sdk_app_id);
         assert_eq!(first.secret_key, again.secret_key);
         assert_eq!(again.secret_key.len(), 64);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path_in(dir.path())).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(path_in(dir.path()))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(!format!("{again:?}").contains(&again.secret_key));

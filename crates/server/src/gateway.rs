@@ -70,7 +70,10 @@ async fn send_reply(socket: &mut WebSocket, reply: Reply) -> bool {
 fn malformed(detail: impl std::fmt::Display) -> Reply {
     Reply::err(
         0,
-        &ImError::new(code::MALFORMED_REQUEST, format!("malformed request frame: {detail}")),
+        &ImError::new(
+            code::MALFORMED_REQUEST,
+            format!("malformed request frame: {detail}"),
+        ),
     )
 }
 
@@ -133,8 +136,13 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
         }
         match login(&st, req.data) {
             Ok((login, reply)) => {
-                let reg = st.hub.register(&login.user_id, &login.instance_id, &login.platform);
-                let caller = Caller { user_id: login.user_id.clone(), session: reg.id };
+                let reg = st
+                    .hub
+                    .register(&login.user_id, &login.instance_id, &login.platform);
+                let caller = Caller {
+                    user_id: login.user_id.clone(),
+                    session: reg.id,
+                };
                 info!(user = %caller.user_id, session = reg.id, platform = %login.platform, "login");
                 let expires_at = reply.expires_at;
                 let data = serde_json::to_value(&reply).unwrap_or_default();
@@ -165,7 +173,9 @@ async fn serve_session(
     mut reg: Registered,
     expires_at: u64,
 ) {
-    let expiry = tokio::time::Instant::now() + Duration::from_secs(expires_at.saturating_sub(now()));
+    // Capped, so an absurd `TLS.expire` cannot overflow the timer.
+    let left = expires_at.saturating_sub(now()).min(10 * 365 * 86_400);
+    let expiry = tokio::time::Instant::now() + Duration::from_secs(left);
     let end = reg.end.clone();
     let mut idle = Box::pin(tokio::time::sleep(IDLE_TIMEOUT));
     loop {
@@ -217,7 +227,9 @@ async fn serve_session(
 }
 
 async fn kick(socket: &mut WebSocket, kind: &str) {
-    if let Ok(text) = serde_json::to_string(&Push::Kicked { kind: kind.to_owned() }) {
+    if let Ok(text) = serde_json::to_string(&Push::Kicked {
+        kind: kind.to_owned(),
+    }) {
         let _ = send_text(socket, text).await;
     }
 }
@@ -274,9 +286,11 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
         SendMessage::NAME => to_value(messages::send(st, c, SendMessage::parse(data)?)),
         Sync::NAME => to_value(messages::sync(st, c, Sync::parse(data)?)),
         GetMessageList::NAME => to_value(messages::list(st, c, GetMessageList::parse(data)?)),
-        SetMessageRead::NAME => {
-            to_value(conversations::set_read(st, c, &SetMessageRead::parse(data)?.conversation_id))
-        }
+        SetMessageRead::NAME => to_value(conversations::set_read(
+            st,
+            c,
+            &SetMessageRead::parse(data)?.conversation_id,
+        )),
         GetConversationList::NAME => to_value(conversations::list(st, c)),
         GetConversationProfile::NAME => to_value(conversations::profile(
             st,
@@ -285,13 +299,18 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
         )),
         CreateGroup::NAME => to_value(groups::create(st, c, CreateGroup::parse(data)?)),
         GetGroupList::NAME => to_value(groups::list(st, c)),
-        GetGroupProfile::NAME => {
-            to_value(groups::profile(st, c, &GetGroupProfile::parse(data)?.group_id))
-        }
+        GetGroupProfile::NAME => to_value(groups::profile(
+            st,
+            c,
+            &GetGroupProfile::parse(data)?.group_id,
+        )),
         JoinGroup::NAME => to_value(groups::join(st, c, JoinGroup::parse(data)?)),
         QuitGroup::NAME => to_value(groups::quit(st, c, QuitGroup::parse(data)?.0)),
         DismissGroup::NAME => to_value(groups::dismiss(st, c, DismissGroup::parse(data)?.0)),
-        Login::NAME => Err(ImError::new(code::REPEAT_LOGIN, "this connection is logged in")),
+        Login::NAME => Err(ImError::new(
+            code::REPEAT_LOGIN,
+            "this connection is logged in",
+        )),
         other => Err(ImError::new(
             code::SERVER_INVALID_PARAM,
             format!("unknown operation {other:?}"),

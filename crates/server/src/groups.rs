@@ -24,7 +24,10 @@ fn invalid(msg: impl Into<String>) -> ImError {
 }
 
 fn not_found(group_id: &str) -> ImError {
-    ImError::new(code::GROUP_NOT_FOUND, format!("group {group_id} does not exist"))
+    ImError::new(
+        code::GROUP_NOT_FOUND,
+        format!("group {group_id} does not exist"),
+    )
 }
 
 fn no_permission(msg: impl Into<String>) -> ImError {
@@ -41,7 +44,9 @@ pub fn live(st: &AppState, group_id: &str) -> Result<Group> {
 
 /// The group as `user_id` sees it (with selfInfo), or None when it is gone.
 pub fn view(st: &AppState, group_id: &str, user_id: &str) -> Result<Option<Group>> {
-    let Some(row) = st.db(|s| s.group(group_id))? else { return Ok(None) };
+    let Some(row) = st.db(|s| s.group(group_id))? else {
+        return Ok(None);
+    };
     let mut g = row.group;
     if let Some(m) = st.db(|s| s.member(group_id, user_id))? {
         g.self_info = GroupSelfInfo {
@@ -56,7 +61,10 @@ pub fn view(st: &AppState, group_id: &str, user_id: &str) -> Result<Option<Group
 
 fn check_len(what: &str, value: &str, max: usize) -> Result<()> {
     if value.len() > max {
-        return Err(invalid(format!("{what} is {} bytes, over the {max}-byte limit", value.len())));
+        return Err(invalid(format!(
+            "{what} is {} bytes, over the {max}-byte limit",
+            value.len()
+        )));
     }
     Ok(())
 }
@@ -64,8 +72,9 @@ fn check_len(what: &str, value: &str, max: usize) -> Result<()> {
 fn new_group_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut rng = rand::rng();
-    let tail: String =
-        (0..10).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
+    let tail: String = (0..10)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
     format!("@TGS#{tail}")
 }
 
@@ -121,7 +130,10 @@ fn tip(
 
 /// Implements `createGroup`.
 pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<CreateGroupReply> {
-    let kind = req.kind.clone().unwrap_or_else(|| types::GRP_WORK.to_owned());
+    let kind = req
+        .kind
+        .clone()
+        .unwrap_or_else(|| types::GRP_WORK.to_owned());
     let (default_max, join_settable, default_join) = match kind.as_str() {
         types::GRP_WORK => (200, false, types::JOIN_OPTIONS_DISABLE_APPLY),
         types::GRP_PUBLIC => (2000, true, types::JOIN_OPTIONS_FREE_ACCESS),
@@ -139,13 +151,23 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         return Err(invalid("group name is required"));
     }
     check_len("name", &req.name, 100)?;
-    check_len("introduction", req.introduction.as_deref().unwrap_or(""), 400)?;
-    check_len("notification", req.notification.as_deref().unwrap_or(""), 400)?;
+    check_len(
+        "introduction",
+        req.introduction.as_deref().unwrap_or(""),
+        400,
+    )?;
+    check_len(
+        "notification",
+        req.notification.as_deref().unwrap_or(""),
+        400,
+    )?;
     check_len("avatar", req.avatar.as_deref().unwrap_or(""), 500)?;
     let join_option = match req.join_option.as_deref() {
         None => default_join.to_owned(),
         Some(_) if !join_settable => {
-            return Err(invalid(format!("joinOption cannot be set for {kind} groups")));
+            return Err(invalid(format!(
+                "joinOption cannot be set for {kind} groups"
+            )));
         }
         Some(
             o @ (types::JOIN_OPTIONS_FREE_ACCESS
@@ -163,7 +185,9 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
     let max = req.max_member_num.filter(|n| *n > 0).unwrap_or(default_max);
     let group_id = match req.group_id.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => {
-            if g.len() > 48 || !g.bytes().all(|b| (0x20..=0x7e).contains(&b)) || g.starts_with("@TGS#")
+            if g.len() > 48
+                || !g.bytes().all(|b| (0x20..=0x7e).contains(&b))
+                || g.starts_with("@TGS#")
             {
                 return Err(ImError::new(
                     code::GROUP_ID_INVALID,
@@ -201,7 +225,10 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         }
     }
     if members.len() as u64 > max {
-        return Err(ImError::new(code::GROUP_FULL, "memberList is larger than maxMemberNum"));
+        return Err(ImError::new(
+            code::GROUP_FULL,
+            "memberList is larger than maxMemberNum",
+        ));
     }
     let group = Group {
         group_id: group_id.clone(),
@@ -224,12 +251,25 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         ..Default::default()
     };
     if !st.db(|s| s.create_group(&group, &members))? {
-        return Err(ImError::new(code::GROUP_ID_TAKEN, format!("groupID {group_id} is taken")));
+        return Err(ImError::new(
+            code::GROUP_ID_TAKEN,
+            format!("groupID {group_id} is taken"),
+        ));
     }
     let ids: Vec<String> = members.iter().map(|m| m.user_id.clone()).collect();
-    tip(st, &group_id, &caller.user_id, types::GRP_TIP_MBR_JOIN, ids.clone(), &ids)?;
+    tip(
+        st,
+        &group_id,
+        &caller.user_id,
+        types::GRP_TIP_MBR_JOIN,
+        ids.clone(),
+        &ids,
+    )?;
     let group = view(st, &group_id, &caller.user_id)?.ok_or_else(|| not_found(&group_id))?;
-    Ok(CreateGroupReply { group, over_limit_user_id_list: vec![] })
+    Ok(CreateGroupReply {
+        group,
+        over_limit_user_id_list: vec![],
+    })
 }
 
 /// Implements `getGroupList`: joined groups, without AVChatRooms and topic communities.
@@ -253,7 +293,9 @@ pub fn profile(st: &AppState, caller: &Caller, group_id: &str) -> Result<GroupRe
     let g = live(st, group_id)?;
     let group = view(st, group_id, &caller.user_id)?.ok_or_else(|| not_found(group_id))?;
     if g.kind == types::GRP_WORK && group.self_info.role.is_empty() {
-        return Err(no_permission(format!("only members can see work group {group_id}")));
+        return Err(no_permission(format!(
+            "only members can see work group {group_id}"
+        )));
     }
     Ok(GroupReply { group })
 }
@@ -269,11 +311,16 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
         });
     }
     if g.kind == types::GRP_WORK {
-        return Err(no_permission("work groups can only be joined by invitation"));
+        return Err(no_permission(
+            "work groups can only be joined by invitation",
+        ));
     }
     match g.join_option.as_str() {
         types::JOIN_OPTIONS_DISABLE_APPLY => {
-            return Err(no_permission(format!("group {} does not accept applications", g.group_id)));
+            return Err(no_permission(format!(
+                "group {} does not accept applications",
+                g.group_id
+            )));
         }
         types::JOIN_OPTIONS_NEED_PERMISSION => {
             check_len("applyMessage", &req.apply_message, 300)?;
@@ -286,7 +333,10 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
         _ => {}
     }
     if g.member_count >= g.max_member_count {
-        return Err(ImError::new(code::GROUP_FULL, format!("group {} is full", g.group_id)));
+        return Err(ImError::new(
+            code::GROUP_FULL,
+            format!("group {} is full", g.group_id),
+        ));
     }
     let row = MemberRow {
         user_id: me.clone(),
@@ -295,7 +345,14 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
         name_card: String::new(),
     };
     st.db(|s| s.add_member(&g.group_id, &row))?;
-    tip(st, &g.group_id, me, types::GRP_TIP_MBR_JOIN, vec![me.clone()], std::slice::from_ref(me))?;
+    tip(
+        st,
+        &g.group_id,
+        me,
+        types::GRP_TIP_MBR_JOIN,
+        vec![me.clone()],
+        std::slice::from_ref(me),
+    )?;
     Ok(JoinGroupReply {
         status: types::JOIN_STATUS_SUCCESS.to_owned(),
         group: view(st, &g.group_id, me)?,
@@ -307,7 +364,10 @@ pub fn quit(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupIdAr
     let g = live(st, &req.group_id)?;
     let me = &caller.user_id;
     let Some(member) = st.db(|s| s.member(&g.group_id, me))? else {
-        return Err(no_permission(format!("{me} is not a member of group {}", g.group_id)));
+        return Err(no_permission(format!(
+            "{me} is not a member of group {}",
+            g.group_id
+        )));
     };
     if member.role == types::GRP_MBR_ROLE_OWNER && g.kind != types::GRP_WORK {
         return Err(ImError::new(
@@ -319,8 +379,17 @@ pub fn quit(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupIdAr
     if member.role == types::GRP_MBR_ROLE_OWNER {
         st.db(|s| s.set_group_owner(&g.group_id, "", now()))?;
     }
-    tip(st, &g.group_id, me, types::GRP_TIP_MBR_QUIT, vec![me.clone()], std::slice::from_ref(me))?;
-    Ok(GroupIdArg { group_id: g.group_id })
+    tip(
+        st,
+        &g.group_id,
+        me,
+        types::GRP_TIP_MBR_QUIT,
+        vec![me.clone()],
+        std::slice::from_ref(me),
+    )?;
+    Ok(GroupIdArg {
+        group_id: g.group_id,
+    })
 }
 
 /// Implements `dismissGroup`: owner only, never for work groups.
@@ -330,12 +399,16 @@ pub fn dismiss(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupI
         return Err(no_permission("only the owner can dismiss the group"));
     }
     if g.kind == types::GRP_WORK {
-        return Err(no_permission("work groups cannot be dismissed by their owner"));
+        return Err(no_permission(
+            "work groups cannot be dismissed by their owner",
+        ));
     }
     let members = st.db(|s| s.members(&g.group_id))?;
     st.db(|s| s.dismiss_group(&g.group_id))?;
     for m in members {
         st.push(&m.user_id, &Push::GroupsChanged {}, None);
     }
-    Ok(GroupIdArg { group_id: g.group_id })
+    Ok(GroupIdArg {
+        group_id: g.group_id,
+    })
 }

@@ -58,7 +58,12 @@ impl EndSignal {
     /// Waits until asked to end; returns why.
     pub async fn wait(&self) -> EndReason {
         loop {
-            if let Some(r) = self.reason.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            if let Some(r) = self
+                .reason
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+            {
                 return r;
             }
             self.notify.notified().await;
@@ -189,7 +194,10 @@ mod tests {
         let hub = Hub::new(1);
         let a = hub.register("alice", "i1", "web");
         let _b = hub.register("alice", "i2", "web");
-        assert_eq!(a.end.wait().await, EndReason::Kicked("multipleAccount".into()));
+        assert_eq!(
+            a.end.wait().await,
+            EndReason::Kicked("multipleAccount".into())
+        );
     }
 
     #[tokio::test]
@@ -200,7 +208,10 @@ mod tests {
         let _c = hub.register("alice", "i3", "desktop");
         assert!(a.end.reason.lock().expect("lock").is_none());
         let _d = hub.register("alice", "i4", "web");
-        assert_eq!(a.end.wait().await, EndReason::Kicked("multipleAccount".into()));
+        assert_eq!(
+            a.end.wait().await,
+            EndReason::Kicked("multipleAccount".into())
+        );
     }
 
     #[tokio::test]

@@ -106,9 +106,10 @@ impl AppState {
 
 fn store_error(e: StoreError) -> ImError {
     match e {
-        StoreError::IdConflict(id) => {
-            ImError::new(code::MSG_ID_CONFLICT, format!("message ID {id} is already used"))
-        }
+        StoreError::IdConflict(id) => ImError::new(
+            code::MSG_ID_CONFLICT,
+            format!("message ID {id} is already used"),
+        ),
         other => {
             tracing::error!(error = %other, "storage failure");
             ImError::new(code::SERVER_INTERNAL, "internal storage error")

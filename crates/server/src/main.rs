@@ -57,7 +57,12 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
-        Command::Serve { listen, data_dir, config, max_logins_per_platform } => {
+        Command::Serve {
+            listen,
+            data_dir,
+            config,
+            max_logins_per_platform,
+        } => {
             let mut cfg = match config {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path)
@@ -75,9 +80,16 @@ fn main() -> anyhow::Result<()> {
             if let Some(n) = max_logins_per_platform {
                 cfg.max_logins_per_platform = n;
             }
-            tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve(cfg))
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(serve(cfg))
         }
-        Command::Usersig { user, expire, data_dir } => {
+        Command::Usersig {
+            user,
+            expire,
+            data_dir,
+        } => {
             pigeon_server::gateway::check_user_id(&user).map_err(|e| anyhow::anyhow!(e.message))?;
             let dir = data_dir.unwrap_or_else(pigeon_server::default_data_dir);
             let creds = match Credentials::from_env()? {
@@ -91,7 +103,10 @@ fn main() -> anyhow::Result<()> {
                 })?,
             };
             let now = pigeon_server::now();
-            println!("{}", usersig::generate(creds.sdk_app_id, &creds.secret_key, &user, expire, now));
+            println!(
+                "{}",
+                usersig::generate(creds.sdk_app_id, &creds.secret_key, &user, expire, now)
+            );
             Ok(())
         }
     }
@@ -101,7 +116,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     let (creds, created) = Credentials::load_or_create(&cfg.data_dir)?;
-    let store = SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
+    let store =
+        SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;

@@ -2,7 +2,8 @@
 //! that lets a client catch up on what it missed.
 
 use crate::conversations::{self, c2c_key, group_key, Target};
-use crate::store::Recipient;
+use crate::hub::SessionId;
+use crate::store::{Recipient, Stored};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
@@ -37,7 +38,10 @@ pub fn validate(m: &Message) -> Result<()> {
     if m.conversation_type != types::CONV_C2C && m.conversation_type != types::CONV_GROUP {
         return Err(ImError::new(
             code::MSG_INVALID_CONV_TYPE,
-            format!("conversationType {:?} is not C2C or GROUP", m.conversation_type),
+            format!(
+                "conversationType {:?} is not C2C or GROUP",
+                m.conversation_type
+            ),
         ));
     }
     let p = &m.payload;
@@ -51,17 +55,24 @@ pub fn validate(m: &Message) -> Result<()> {
         types::MSG_FACE => is_num("index") && p.get("data").is_none_or(|v| v.is_string()),
         types::MSG_LOCATION => is_str("description") && is_num("longitude") && is_num("latitude"),
         other => {
-            return Err(invalid(format!("message type {other:?} cannot be sent here")));
+            return Err(invalid(format!(
+                "message type {other:?} cannot be sent here"
+            )));
         }
     };
     if !ok || !p.is_object() {
-        return Err(invalid(format!("payload does not fit message type {}", m.kind)));
+        return Err(invalid(format!(
+            "payload does not fit message type {}",
+            m.kind
+        )));
     }
     if m.kind == types::MSG_LOCATION {
         let lon = p["longitude"].as_f64().unwrap_or(f64::NAN);
         let lat = p["latitude"].as_f64().unwrap_or(f64::NAN);
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-            return Err(invalid("longitude must be within ±180 and latitude within ±90"));
+            return Err(invalid(
+                "longitude must be within ±180 and latitude within ±90",
+            ));
         }
     }
     if !m.at_user_list.is_empty() && m.conversation_type != types::CONV_GROUP {
@@ -70,7 +81,10 @@ pub fn validate(m: &Message) -> Result<()> {
     if m.body_size() > MAX_MESSAGE_BODY_BYTES {
         return Err(ImError::new(
             code::MSG_TOO_LONG,
-            format!("message body is {} bytes, over the 12 KB limit", m.body_size()),
+            format!(
+                "message body is {} bytes, over the 12 KB limit",
+                m.body_size()
+            ),
         ));
     }
     let priorities = [
@@ -154,10 +168,10 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
 /// delivers nothing again.
 pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMessageReply> {
     validate(&req.message)?;
-    if req.online_user_only
-        && (req.excluded_from_unread_count || req.excluded_from_last_message)
-    {
-        return Err(invalid("onlineUserOnly and messageControlInfo cannot be used together"));
+    if req.online_user_only && (req.excluded_from_unread_count || req.excluded_from_last_message) {
+        return Err(invalid(
+            "onlineUserOnly and messageControlInfo cannot be used together",
+        ));
     }
     let m = normalize(req.message.clone(), &caller.user_id);
     let (conv_key, recips) = recipients(st, &m, &req)?;
@@ -179,19 +193,12 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
         });
     }
     let stored = st.db(|s| s.store_message(&conv_key, &m, now(), &recips))?;
-    let mut own_inbox = None;
-    for (user, inbox_seq) in &stored.inbox {
-        if *user == caller.user_id {
-            own_inbox = Some(*inbox_seq);
-        }
-        let conv_id = stored.message.conversation_id_for(user);
-        let push = Push::Message {
-            inbox_seq: Some(*inbox_seq),
-            message: stored.message.clone().view_as(user),
-            conversation: conversations::load(st, user, &conv_id)?,
-        };
-        st.push(user, &push, Some(caller.session));
-    }
+    fan_out(st, &stored, Some(caller.session))?;
+    let own_inbox = stored
+        .inbox
+        .iter()
+        .find(|(user, _)| *user == caller.user_id)
+        .map(|(_, n)| *n);
     let conv_id = stored.message.conversation_id_for(&caller.user_id);
     // A resend stores nothing: own_inbox stays None and the client keeps the first position.
     Ok(SendMessageReply {
@@ -209,6 +216,12 @@ pub fn deliver_system(
     recips: &[Recipient],
 ) -> Result<()> {
     let stored = st.db(|s| s.store_message(conv_key, m, now(), recips))?;
+    fan_out(st, &stored, None)
+}
+
+/// Pushes a newly stored message, with each recipient's conversation, to their sessions
+/// (except the sending one).
+fn fan_out(st: &AppState, stored: &Stored, except: Option<SessionId>) -> Result<()> {
     for (user, inbox_seq) in &stored.inbox {
         let conv_id = stored.message.conversation_id_for(user);
         let push = Push::Message {
@@ -216,7 +229,7 @@ pub fn deliver_system(
             message: stored.message.clone().view_as(user),
             conversation: conversations::load(st, user, &conv_id)?,
         };
-        st.push(user, &push, None);
+        st.push(user, &push, except);
     }
     Ok(())
 }
@@ -227,7 +240,9 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
     let conv_key = match conversations::parse_id(&req.conversation_id)? {
         Target::C2c(peer) => c2c_key(me, &peer),
         Target::Group(gid) => {
-            let has_conv = st.db(|s| s.conversation(me, &req.conversation_id))?.is_some();
+            let has_conv = st
+                .db(|s| s.conversation(me, &req.conversation_id))?
+                .is_some();
             let is_member = st.db(|s| s.member(&gid, me))?.is_some();
             if !has_conv && !is_member {
                 crate::groups::live(st, &gid)?;
@@ -239,14 +254,19 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             group_key(&gid)
         }
         Target::System => {
-            return Ok(MessageListReply { is_completed: true, ..Default::default() });
+            return Ok(MessageListReply {
+                is_completed: true,
+                ..Default::default()
+            });
         }
     };
     let before = match req.next_req_message_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(id) => {
             let (key, m) = st.db(|s| s.message(id))?.ok_or_else(|| {
-                invalid(format!("nextReqMessageID {id} is not a message of this conversation"))
+                invalid(format!(
+                    "nextReqMessageID {id} is not a message of this conversation"
+                ))
             })?;
             if key != conv_key {
                 return Err(invalid(format!(
@@ -256,12 +276,20 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             Some(m.sequence)
         }
     };
-    let count = if req.count == 0 { MESSAGE_PAGE_SIZE } else { req.count.min(100) };
+    let count = if req.count == 0 {
+        MESSAGE_PAGE_SIZE
+    } else {
+        req.count.min(100)
+    };
     let mut page = st.db(|s| s.messages_before(&conv_key, before, count + 1))?;
     let is_completed = page.len() <= count as usize;
     page.truncate(count as usize);
     page.reverse();
-    let next = if is_completed { String::new() } else { page[0].id.clone() };
+    let next = if is_completed {
+        String::new()
+    } else {
+        page[0].id.clone()
+    };
     Ok(MessageListReply {
         message_list: page.into_iter().map(|m| m.view_as(me)).collect(),
         next_req_message_id: next,
@@ -271,15 +299,25 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
 
 /// What a client missed: its inbox after its cursor.
 pub fn sync(st: &AppState, caller: &Caller, req: Sync) -> Result<SyncReply> {
-    let limit = if req.limit == 0 { MAX_SYNC_PAGE } else { req.limit.min(MAX_SYNC_PAGE) };
+    let limit = if req.limit == 0 {
+        MAX_SYNC_PAGE
+    } else {
+        req.limit.min(MAX_SYNC_PAGE)
+    };
     let rows = st.db(|s| s.inbox_after(&caller.user_id, req.after, limit + 1))?;
     let is_completed = rows.len() <= limit as usize;
     let entries = rows
         .into_iter()
         .take(limit as usize)
-        .map(|(inbox_seq, m)| InboxEntry { inbox_seq, message: m.view_as(&caller.user_id) })
+        .map(|(inbox_seq, m)| InboxEntry {
+            inbox_seq,
+            message: m.view_as(&caller.user_id),
+        })
         .collect();
-    Ok(SyncReply { entries, is_completed })
+    Ok(SyncReply {
+        entries,
+        is_completed,
+    })
 }
 
 #[cfg(test)]
@@ -302,9 +340,18 @@ mod tests {
     fn validation() {
         assert!(validate(&text("bob", "C2C", "hi")).is_ok());
         let code_of = |m: &Message| validate(m).map_err(|e| e.code).err();
-        assert_eq!(code_of(&text("@TIM#SYSTEM", "C2C", "x")), Some(code::MSG_INVALID_CONV_TYPE));
-        assert_eq!(code_of(&text("bob", "@TIM#SYSTEM", "x")), Some(code::MSG_INVALID_CONV_TYPE));
-        assert_eq!(code_of(&text("bob", "C2C", &"x".repeat(13 * 1024))), Some(code::MSG_TOO_LONG));
+        assert_eq!(
+            code_of(&text("@TIM#SYSTEM", "C2C", "x")),
+            Some(code::MSG_INVALID_CONV_TYPE)
+        );
+        assert_eq!(
+            code_of(&text("bob", "@TIM#SYSTEM", "x")),
+            Some(code::MSG_INVALID_CONV_TYPE)
+        );
+        assert_eq!(
+            code_of(&text("bob", "C2C", &"x".repeat(13 * 1024))),
+            Some(code::MSG_TOO_LONG)
+        );
         let mut m = text("bob", "C2C", "x");
         m.payload = json!({ "text": 5 });
         assert_eq!(code_of(&m), Some(code::SERVER_INVALID_PARAM));

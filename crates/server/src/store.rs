@@ -102,8 +102,12 @@ pub trait Store: Send + Sync + 'static {
     fn message(&self, id: &str) -> Result<Option<(String, Message)>>;
     /// Up to `limit` messages of `conv_key` with a sequence below `before` (all when none),
     /// newest first.
-    fn messages_before(&self, conv_key: &str, before: Option<u64>, limit: u32)
-        -> Result<Vec<Message>>;
+    fn messages_before(
+        &self,
+        conv_key: &str,
+        before: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
     /// A user's inbox after `after`, oldest first, at most `limit`.
     fn inbox_after(&self, user_id: &str, after: u64, limit: u32) -> Result<Vec<(u64, Message)>>;
     /// A user's conversations.
@@ -131,8 +135,13 @@ pub trait Store: Send + Sync + 'static {
     /// IDs of the live groups a user is in.
     fn groups_of(&self, user_id: &str) -> Result<Vec<String>>;
     /// Records an application to join.
-    fn add_application(&self, group_id: &str, user_id: &str, message: &str, time: u64)
-        -> Result<()>;
+    fn add_application(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        message: &str,
+        time: u64,
+    ) -> Result<()>;
     /// The last sequence handed out in a conversation.
     fn last_seq(&self, conv_key: &str) -> Result<u64>;
     /// The newest inbox sequence of a user (0 when empty).
@@ -174,7 +183,9 @@ impl SqliteStore {
             tx.pragma_update(None, "user_version", i + 1)?;
         }
         tx.commit()?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -202,12 +213,28 @@ fn conv_row(conn: &Connection, row: (String, String, u64, String)) -> Result<Con
     let last_message = if last_id.is_empty() {
         None
     } else {
-        conn.query_row("SELECT body FROM messages WHERE id = ?1", [&last_id], |r| r.get(0))
-            .optional()?
-            .map(parse_message)
-            .transpose()?
+        conn.query_row("SELECT body FROM messages WHERE id = ?1", [&last_id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .map(parse_message)
+        .transpose()?
     };
-    Ok(ConvRow { conv_id, conv_key, unread, last_message })
+    Ok(ConvRow {
+        conv_id,
+        conv_key,
+        unread,
+        last_message,
+    })
+}
+
+fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
+    Ok(MemberRow {
+        user_id: r.get(0)?,
+        role: r.get(1)?,
+        join_time: r.get(2)?,
+        name_card: r.get(3)?,
+    })
 }
 
 fn group_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Group, bool, String)> {
@@ -295,9 +322,11 @@ impl Store for SqliteStore {
     fn message(&self, id: &str) -> Result<Option<(String, Message)>> {
         self.with(|conn| {
             let row: Option<(String, String)> = conn
-                .query_row("SELECT conv_key, body FROM messages WHERE id = ?1", [id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT conv_key, body FROM messages WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             row.map(|(k, b)| Ok((k, parse_message(b)?))).transpose()
         })
@@ -343,7 +372,9 @@ impl Store for SqliteStore {
                     "SELECT conv_id, conv_key, unread, last_message_id FROM conversations
                      WHERE user_id = ?1 ORDER BY last_time DESC",
                 )?
-                .query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .query_map([user_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             rows.into_iter().map(|row| conv_row(conn, row)).collect()
         })
@@ -436,7 +467,9 @@ impl Store for SqliteStore {
                     group_from_row,
                 )
                 .optional()?;
-            let Some((mut group, dismissed, fields)) = row else { return Ok(None) };
+            let Some((mut group, dismissed, fields)) = row else {
+                return Ok(None);
+            };
             group.group_custom_field = serde_json::from_str(&fields)?;
             group.member_count = conn.query_row(
                 "SELECT COUNT(*) FROM group_members WHERE group_id = ?1",
@@ -445,9 +478,11 @@ impl Store for SqliteStore {
             )?;
             let conv_key = format!("group\u{1f}{group_id}");
             group.next_message_seq = conn
-                .query_row("SELECT last_seq FROM conv_seq WHERE conv_key = ?1", [&conv_key], |r| {
-                    r.get::<_, u64>(0)
-                })
+                .query_row(
+                    "SELECT last_seq FROM conv_seq WHERE conv_key = ?1",
+                    [&conv_key],
+                    |r| r.get::<_, u64>(0),
+                )
                 .optional()?
                 .unwrap_or(0)
                 + 1;
@@ -461,14 +496,7 @@ impl Store for SqliteStore {
                 "SELECT user_id, role, join_time, name_card FROM group_members
                  WHERE group_id = ?1 ORDER BY join_time, user_id",
             )?;
-            let rows = stmt.query_map([group_id], |r| {
-                Ok(MemberRow {
-                    user_id: r.get(0)?,
-                    role: r.get(1)?,
-                    join_time: r.get(2)?,
-                    name_card: r.get(3)?,
-                })
-            })?;
+            let rows = stmt.query_map([group_id], member_from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -480,14 +508,7 @@ impl Store for SqliteStore {
                     "SELECT user_id, role, join_time, name_card FROM group_members
                      WHERE group_id = ?1 AND user_id = ?2",
                     [group_id, user_id],
-                    |r| {
-                        Ok(MemberRow {
-                            user_id: r.get(0)?,
-                            role: r.get(1)?,
-                            join_time: r.get(2)?,
-                            name_card: r.get(3)?,
-                        })
-                    },
+                    member_from_row,
                 )
                 .optional()?)
         })
@@ -517,7 +538,10 @@ impl Store for SqliteStore {
     fn dismiss_group(&self, group_id: &str) -> Result<()> {
         self.with(|conn| {
             let tx = conn.transaction()?;
-            tx.execute("UPDATE groups SET dismissed = 1 WHERE group_id = ?1", [group_id])?;
+            tx.execute(
+                "UPDATE groups SET dismissed = 1 WHERE group_id = ?1",
+                [group_id],
+            )?;
             tx.execute("DELETE FROM group_members WHERE group_id = ?1", [group_id])?;
             tx.commit()?;
             Ok(())
@@ -535,7 +559,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn add_application(&self, group_id: &str, user_id: &str, message: &str, time: u64) -> Result<()> {
+    fn add_application(
+        &self,
+        group_id: &str,
+        user_id: &str,
+        message: &str,
+        time: u64,
+    ) -> Result<()> {
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO group_applications (group_id, user_id, message, time)
@@ -550,9 +580,11 @@ impl Store for SqliteStore {
     fn last_seq(&self, conv_key: &str) -> Result<u64> {
         self.with(|conn| {
             Ok(conn
-                .query_row("SELECT last_seq FROM conv_seq WHERE conv_key = ?1", [conv_key], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT last_seq FROM conv_seq WHERE conv_key = ?1",
+                    [conv_key],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .unwrap_or(0))
         })
@@ -561,9 +593,11 @@ impl Store for SqliteStore {
     fn inbox_head(&self, user_id: &str) -> Result<u64> {
         self.with(|conn| {
             Ok(conn
-                .query_row("SELECT last_seq FROM inbox_seq WHERE user_id = ?1", [user_id], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "SELECT last_seq FROM inbox_seq WHERE user_id = ?1",
+                    [user_id],
+                    |r| r.get(0),
+                )
                 .optional()?
                 .unwrap_or(0))
         })
@@ -601,8 +635,18 @@ pub(crate) mod conformance {
 
     fn recips(from: &str, to: &str) -> Vec<Recipient> {
         vec![
-            Recipient { user_id: from.into(), conv_id: format!("C2C{to}"), counts_unread: false, sets_last: true },
-            Recipient { user_id: to.into(), conv_id: format!("C2C{from}"), counts_unread: true, sets_last: true },
+            Recipient {
+                user_id: from.into(),
+                conv_id: format!("C2C{to}"),
+                counts_unread: false,
+                sets_last: true,
+            },
+            Recipient {
+                user_id: to.into(),
+                conv_id: format!("C2C{from}"),
+                counts_unread: true,
+                sets_last: true,
+            },
         ]
     }
 
@@ -616,38 +660,76 @@ pub(crate) mod conformance {
     fn sequences_inbox_and_unread(s: &dyn Store) {
         let key = "c2c\u{1f}a\u{1f}b";
         for i in 1..=3u64 {
-            let st = s.store_message(key, &msg(&format!("m{i}"), "a", "b"), 100 + i, &recips("a", "b")).expect("store");
+            let st = s
+                .store_message(
+                    key,
+                    &msg(&format!("m{i}"), "a", "b"),
+                    100 + i,
+                    &recips("a", "b"),
+                )
+                .expect("store");
             assert!(st.is_new);
             assert_eq!(st.message.sequence, i);
             assert_eq!(st.message.time, 100 + i);
             assert_eq!(st.inbox, vec![("a".to_string(), i), ("b".to_string(), i)]);
         }
         let page = s.messages_before(key, None, 2).expect("page");
-        assert_eq!(page.iter().map(|m| m.sequence).collect::<Vec<_>>(), vec![3, 2]);
+        assert_eq!(
+            page.iter().map(|m| m.sequence).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
         let older = s.messages_before(key, Some(2), 10).expect("older");
         assert_eq!(older.len(), 1);
         let inbox = s.inbox_after("b", 1, 10).expect("inbox");
-        assert_eq!(inbox.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(
+            inbox.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
         assert_eq!(s.inbox_head("b").expect("head"), 3);
         let conv = s.conversation("b", "C2Ca").expect("conv").expect("exists");
         assert_eq!(conv.unread, 3);
         assert_eq!(conv.last_message.expect("last").id, "m3");
-        assert_eq!(s.conversation("a", "C2Cb").expect("conv").expect("exists").unread, 0);
+        assert_eq!(
+            s.conversation("a", "C2Cb")
+                .expect("conv")
+                .expect("exists")
+                .unread,
+            0
+        );
         assert!(s.mark_read("b", "C2Ca").expect("read"));
         assert!(!s.mark_read("b", "C2Cnobody").expect("read"));
-        assert_eq!(s.conversation("b", "C2Ca").expect("conv").expect("exists").unread, 0);
+        assert_eq!(
+            s.conversation("b", "C2Ca")
+                .expect("conv")
+                .expect("exists")
+                .unread,
+            0
+        );
         // Excluded from last message and unread.
-        let quiet = [Recipient { user_id: "b".into(), conv_id: "C2Ca".into(), counts_unread: false, sets_last: false }];
-        s.store_message(key, &msg("m4", "a", "b"), 200, &quiet).expect("store");
+        let quiet = [Recipient {
+            user_id: "b".into(),
+            conv_id: "C2Ca".into(),
+            counts_unread: false,
+            sets_last: false,
+        }];
+        s.store_message(key, &msg("m4", "a", "b"), 200, &quiet)
+            .expect("store");
         let conv = s.conversation("b", "C2Ca").expect("conv").expect("exists");
-        assert_eq!((conv.unread, conv.last_message.expect("last").id.as_str()), (0, "m3"));
+        assert_eq!(
+            (conv.unread, conv.last_message.expect("last").id.as_str()),
+            (0, "m3")
+        );
         assert_eq!(s.conversations("b").expect("list").len(), 1);
     }
 
     fn idempotent_by_id(s: &dyn Store) {
         let key = "c2c\u{1f}x\u{1f}y";
-        let first = s.store_message(key, &msg("dup", "x", "y"), 1, &recips("x", "y")).expect("store");
-        let again = s.store_message(key, &msg("dup", "x", "y"), 2, &recips("x", "y")).expect("store");
+        let first = s
+            .store_message(key, &msg("dup", "x", "y"), 1, &recips("x", "y"))
+            .expect("store");
+        let again = s
+            .store_message(key, &msg("dup", "x", "y"), 2, &recips("x", "y"))
+            .expect("store");
         assert!(!again.is_new);
         assert!(again.inbox.is_empty());
         assert_eq!(again.message.sequence, first.message.sequence);
@@ -669,10 +751,22 @@ pub(crate) mod conformance {
             info_sequence: 1,
             ..Default::default()
         };
-        let owner = MemberRow { user_id: "o".into(), role: "Owner".into(), join_time: 5, name_card: String::new() };
-        assert!(s.create_group(&g, std::slice::from_ref(&owner)).expect("create"));
+        let owner = MemberRow {
+            user_id: "o".into(),
+            role: "Owner".into(),
+            join_time: 5,
+            name_card: String::new(),
+        };
+        assert!(s
+            .create_group(&g, std::slice::from_ref(&owner))
+            .expect("create"));
         assert!(!s.create_group(&g, &[owner]).expect("create twice"));
-        let m = MemberRow { user_id: "m".into(), role: "Member".into(), join_time: 6, name_card: String::new() };
+        let m = MemberRow {
+            user_id: "m".into(),
+            role: "Member".into(),
+            join_time: 6,
+            name_card: String::new(),
+        };
         assert!(s.add_member("g1", &m).expect("add"));
         assert!(!s.add_member("g1", &m).expect("add twice"));
         let row = s.group("g1").expect("group").expect("exists");
@@ -682,7 +776,14 @@ pub(crate) mod conformance {
         assert!(s.remove_member("g1", "m").expect("remove"));
         assert!(s.groups_of("m").expect("groups").is_empty());
         s.set_group_owner("g1", "", 9).expect("owner");
-        assert_eq!(s.group("g1").expect("group").expect("exists").group.owner_id, "");
+        assert_eq!(
+            s.group("g1")
+                .expect("group")
+                .expect("exists")
+                .group
+                .owner_id,
+            ""
+        );
         s.dismiss_group("g1").expect("dismiss");
         assert!(s.group("g1").expect("group").expect("exists").dismissed);
         assert!(s.groups_of("o").expect("groups").is_empty());
