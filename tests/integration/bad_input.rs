@@ -184,6 +184,19 @@ async fn message_over_12kb_is_refused_and_never_stored() {
         );
         refused.push(m["ID"].as_str().expect("ID").to_owned());
     }
+    // The limit covers the custom data the message carries, not only its text.
+    let m = alice
+        .ok(
+            "createTextMessage",
+            vec![
+                json!({"to": "bob", "conversationType": "C2C", "payload": {"text": "small"},
+                        "cloudCustomData": "c".repeat(BODY_LIMIT)}),
+            ],
+        )
+        .await;
+    let e = fails(&alice, "sendMessage", vec![m.clone()]).await;
+    assert_eq!(e.code, 80002, "12 KB of cloudCustomData: {e}");
+    refused.push(m["ID"].as_str().expect("ID").to_owned());
 
     // Sent after the refused ones: once bob has it, anything before it would have arrived too.
     still_chatting(&alice, &mut bob, "after").await;
@@ -361,6 +374,34 @@ async fn crafted_messages_are_refused_by_the_server() {
     still_chatting_to(&bob, &mut alice, "fine").await;
     assert_eq!(alice.received_texts().await, Vec::<String>::new());
     assert_eq!(message_ids(&alice, "C2Cbob").await.len(), 1);
+
+    // History is per pair: carol sees nothing of alice and bob's, not even by paging from
+    // one of their message IDs.
+    assert!(message_ids(&carol, "C2Cbob").await.is_empty());
+    let theirs = message_ids(&alice, "C2Cbob").await;
+    let e = fails(
+        &carol,
+        "getMessageList",
+        vec![json!({"conversationID": "C2Cbob", "nextReqMessageID": theirs[0]})],
+    )
+    .await;
+    assert_eq!(e.code, 10004, "{e}");
+    assert!(e.data.is_none(), "{e:?}");
+    let e = fails(
+        &bob,
+        "getMessageList",
+        vec![json!({"conversationID": "C2Calice", "nextReqMessageID": secret["ID"]})],
+    )
+    .await;
+    assert_eq!(e.code, 10004, "paging from another pair's message: {e}");
+    assert!(!format!("{e:?}").contains("secret"), "{e:?}");
+
+    // A recipient no userID can be is refused too.
+    for to in ["x".repeat(129), "bad\nid".to_owned()] {
+        let m = created(&bob, &to, "C2C", "to nobody").await;
+        let e = fails(&bob, "sendMessage", vec![m]).await;
+        assert_eq!(e.code, 10004, "to {to:?}: {e}");
+    }
 }
 
 /// `from` sends `text` to `to`, who receives it.
@@ -507,7 +548,11 @@ async fn raw_frames_before_login_get_clear_errors() {
         "{r}"
     );
     let r = ask(&mut ws, r#"{"id": 8, "op": "login", "data": 5}"#).await;
-    assert_eq!((r["id"].clone(), r["code"].clone()), (json!(8), json!(10004)), "{r}");
+    assert_eq!(
+        (r["id"].clone(), r["code"].clone()),
+        (json!(8), json!(10004)),
+        "{r}"
+    );
 
     // The same connection can still log in and work.
     let r = ask(&mut ws, &login_frame(&server, 9, "x", "raw1")).await;
@@ -681,7 +726,16 @@ async fn oversized_frames_close_only_that_connection() {
         Vec::<String>::new(),
         "the huge message arrived"
     );
-    assert!(message_ids(&bob, "C2Cx").await.is_empty());
+    let page = bob
+        .ok("getMessageList", vec![json!({"conversationID": "C2Cx"})])
+        .await;
+    let texts: Vec<&str> = page["messageList"]
+        .as_array()
+        .expect("messageList")
+        .iter()
+        .filter_map(|m| m["payload"]["text"].as_str())
+        .collect();
+    assert_eq!(texts, vec!["welcome back"], "the huge message was stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -778,4 +832,53 @@ fn check_stored(m: &Value, sender: &str, start: u64) {
         m["time"].as_u64().is_some_and(|t| t >= start),
         "server time, not the client's: {m}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_cannot_set_their_display_name_on_a_message() {
+    // nick, avatar and nameCard are the sender's profile and group card as the server knows
+    // them; a sender that could set them per message could pose as anyone in the UI.
+    let server = Server::start();
+    let mut bob = Client::login(&server, "bob").await;
+    let alice = Client::login(&server, "alice").await;
+    let mut m = created(&alice, "bob", "C2C", "it's me, your boss").await;
+    m["nick"] = json!("The Boss");
+    m["avatar"] = json!("https://evil.example/boss.png");
+    m["nameCard"] = json!("Boss");
+    let sent = alice.ok("sendMessage", vec![m]).await;
+    let got = bob.wait_event("onMessageReceived").await;
+    let page = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "C2Calice"})],
+        )
+        .await;
+    for (what, m) in [
+        ("sender's copy", &sent["message"]),
+        ("delivered", &got[0]),
+        ("stored", &page["messageList"][0]),
+    ] {
+        assert_eq!(m["from"], json!("alice"), "{what}: {m}");
+        assert_ne!(
+            m["nick"],
+            json!("The Boss"),
+            "{what}: forged nick kept: {m}"
+        );
+        assert_ne!(
+            m["avatar"],
+            json!("https://evil.example/boss.png"),
+            "{what}: {m}"
+        );
+        assert_ne!(
+            m["nameCard"],
+            json!("Boss"),
+            "{what}: forged nameCard kept: {m}"
+        );
+    }
+    let conv = bob
+        .ok("getConversationProfile", vec![json!("C2Calice")])
+        .await;
+    let last = &conv["conversation"]["lastMessage"];
+    assert_ne!(last["nick"], json!("The Boss"), "{last}");
+    assert_ne!(last["nameCard"], json!("Boss"), "{last}");
 }

@@ -1,1 +1,241 @@
-//! Tests: local_cache.
+//! Tests: local_cache. What a device saw stays on it: a new SDK instance over the same data dir
+//! logs in offline with the same UserSig and answers from the cache, then catches up when the
+//! server is back.
+
+use pigeon_tests::*;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+
+/// Every message delivered by onMessageReceived so far, as texts, in order (not consumed).
+fn received_texts(c: &mut Client) -> Vec<String> {
+    c.events_named("onMessageReceived")
+        .iter()
+        .flat_map(|d| {
+            d.as_array()
+                .cloned()
+                .expect("onMessageReceived carries Message[]")
+        })
+        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn wait_text(c: &mut Client, text: &str) {
+    let what = format!("{} to receive {text:?}", c.user);
+    eventually(&what, || received_texts(c).iter().any(|t| t == text)).await;
+}
+
+async fn wait_state(c: &mut Client, state: &str) {
+    let what = format!("{} to report netStateChange {state}", c.user);
+    eventually(&what, || {
+        c.events_named("netStateChange")
+            .iter()
+            .any(|d| d["state"] == state)
+    })
+    .await;
+}
+
+/// Every recorded event of `c`, in order, without consuming any.
+fn event_log(c: &mut Client) -> Vec<(String, Value)> {
+    let names = c.names();
+    let mut by_name: HashMap<String, VecDeque<Value>> = HashMap::new();
+    for n in &names {
+        if !by_name.contains_key(n) {
+            by_name.insert(n.clone(), c.events_named(n).into());
+        }
+    }
+    names
+        .into_iter()
+        .map(|n| {
+            let data = by_name
+                .get_mut(&n)
+                .and_then(VecDeque::pop_front)
+                .expect("data");
+            (n, data)
+        })
+        .collect()
+}
+
+fn on_disk(server: &Server, user: &str, dir: &Path) -> Client {
+    let opts = ClientOpts {
+        url: server.url(),
+        data_dir: Some(dir.to_path_buf()),
+        platform: "web".into(),
+    };
+    Client::with(server, user, opts)
+}
+
+fn conversation(c: &Client, conv_id: &str) -> Value {
+    let list = c
+        .chat
+        .get_conversation_list(Value::Null)
+        .expect("getConversationList");
+    list["conversationList"]
+        .as_array()
+        .expect("conversationList")
+        .iter()
+        .find(|x| x["conversationID"] == conv_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("{} has no conversation {conv_id}: {list}", c.user))
+}
+
+async fn history_texts(c: &Client, conv_id: &str) -> Vec<String> {
+    let mut all: Vec<Value> = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut opts = json!({ "conversationID": conv_id });
+        if let Some(id) = &next {
+            opts["nextReqMessageID"] = json!(id);
+        }
+        let page = c.ok("getMessageList", vec![opts]).await;
+        let list = page["messageList"]
+            .as_array()
+            .cloned()
+            .expect("messageList");
+        all.splice(0..0, list);
+        if page["isCompleted"] == json!(true) {
+            break;
+        }
+        next = Some(
+            page["nextReqMessageID"]
+                .as_str()
+                .expect("nextReqMessageID")
+                .to_owned(),
+        );
+    }
+    all.iter()
+        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Bob logs in once online with `sig` over `dir`, receives three messages from alice, and then
+/// loses the server (kill9) and his process (the instance stops without telling anyone).
+async fn seed_cache(server: &mut Server, alice: &Client, dir: &Path, sig: &str) {
+    let mut bob = on_disk(server, "bob", dir);
+    bob.chat
+        .login("bob", sig)
+        .await
+        .expect("first login is online");
+    bob.wait_event("sdkStateReady").await;
+    for t in ["one", "two", "three"] {
+        alice.send_text("bob", "C2C", t).await;
+    }
+    wait_text(&mut bob, "three").await;
+    eventually("bob's unread count to reach 3", || {
+        conversation(&bob, "C2Calice")["unreadCount"] == 3
+    })
+    .await;
+    server.kill9();
+    // With the server gone, logout only stops the instance locally, as a process exit would.
+    bob.chat.logout().await.expect("local logout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_login_answers_from_cache_then_catches_up() {
+    let mut server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sig = server.sig("bob");
+    let mut alice = Client::login(&server, "alice").await;
+    seed_cache(&mut server, &alice, dir.path(), &sig).await;
+    alice.clear();
+
+    // A new instance over the same data dir, with the server down.
+    let mut bob = on_disk(&server, "bob", dir.path());
+    let login = bob.chat.login("bob", &sig).await.expect("offline login");
+    assert_eq!(login["offline"], true, "login reports offline: {login}");
+    assert_eq!(bob.chat.get_login_user(), "bob");
+    assert!(!bob.chat.is_ready(), "not ready before the server answered");
+
+    let conv = conversation(&bob, "C2Calice");
+    assert_eq!(conv["unreadCount"], 3, "unread from the cache: {conv}");
+    assert_eq!(
+        conv["lastMessage"]["payload"]["text"], "three",
+        "last message from the cache: {conv}"
+    );
+    assert_eq!(bob.chat.get_total_unread_message_count(), 3);
+    assert_eq!(
+        history_texts(&bob, "C2Calice").await,
+        ["one", "two", "three"]
+    );
+
+    server.restart();
+    wait_state(&mut alice, "connected").await;
+    alice.send_text("bob", "C2C", "four").await;
+
+    wait_state(&mut bob, "connected").await;
+    bob.wait_event("sdkStateReady").await;
+    wait_text(&mut bob, "four").await;
+    assert_eq!(
+        received_texts(&mut bob),
+        ["four"],
+        "only what he missed is new"
+    );
+    eventually("bob's unread count to reach 4", || {
+        conversation(&bob, "C2Calice")["unreadCount"] == 4
+    })
+    .await;
+    assert_eq!(
+        history_texts(&bob, "C2Calice").await,
+        ["one", "two", "three", "four"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_comes_only_after_the_offline_instance_connects() {
+    let mut server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sig = server.sig("bob");
+    let alice = Client::login(&server, "alice").await;
+    seed_cache(&mut server, &alice, dir.path(), &sig).await;
+
+    let mut bob = on_disk(&server, "bob", dir.path());
+    let login = bob.chat.login("bob", &sig).await.expect("offline login");
+    assert_eq!(login["offline"], true);
+    server.restart();
+    eventually("bob to become ready", || {
+        bob.names().iter().any(|n| n == "sdkStateReady")
+    })
+    .await;
+    assert!(bob.chat.is_ready());
+    let log = event_log(&mut bob);
+    let connected = log
+        .iter()
+        .position(|(n, d)| n == "netStateChange" && d["state"] == "connected")
+        .expect("a connected netStateChange");
+    let ready = log
+        .iter()
+        .position(|(n, _)| n == "sdkStateReady")
+        .expect("sdkStateReady");
+    assert!(connected < ready, "connected, then ready: {log:?}");
+    assert_eq!(
+        log.iter().filter(|(n, _)| n == "sdkStateReady").count(),
+        1,
+        "{log:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_login_with_another_sig_fails_with_network_error() {
+    let mut server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sig = server.sig("bob");
+    let alice = Client::login(&server, "alice").await;
+    seed_cache(&mut server, &alice, dir.path(), &sig).await;
+
+    let other_sig = server.sig_for("bob", 86_400 * 2);
+    assert_ne!(other_sig, sig);
+    let bob = on_disk(&server, "bob", dir.path());
+    let e = bob
+        .chat
+        .login("bob", &other_sig)
+        .await
+        .expect_err("offline login with another sig");
+    assert_eq!(e.code, 2800, "network error: {e}");
+    assert_eq!(bob.chat.get_login_user(), "");
+    assert!(!bob.chat.is_ready());
+    let e = bob
+        .call("getConversationList", vec![])
+        .await
+        .expect_err("logged out");
+    assert_eq!(e.code, 2024, "{e}");
+}

@@ -148,15 +148,13 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     bob.clear();
 
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
-        .await;
+    wait_state(&mut bob, "connecting").await;
     let sent = numbered("while-cut", 5);
     for t in &sent {
         alice.send_text("bob", "C2C", t).await;
     }
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected")
-        .await;
+    wait_state(&mut bob, "connected").await;
     eventually("bob to receive the 5 missed messages", || {
         received_texts(&mut bob).len() >= 5
     })
@@ -220,14 +218,12 @@ async fn unread_count_after_reconnect_counts_missed_messages() {
     bob.clear();
 
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
-        .await;
+    wait_state(&mut bob, "connecting").await;
     for t in numbered("unread", 5) {
         alice.send_text("bob", "C2C", &t).await;
     }
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected")
-        .await;
+    wait_state(&mut bob, "connected").await;
     bob.wait_for("onTotalUnreadMessageCountUpdated", |d| d == &json!(5))
         .await;
     eventually("bob's unread count for alice to reach 5", || {
@@ -256,10 +252,14 @@ async fn server_restart_reconnects_both_clients_without_duplicates() {
 
     server.restart();
     for c in [&mut alice, &mut bob] {
-        c.wait_for("netStateChange", |d| d["state"] == "connecting")
-            .await;
-        c.wait_for("netStateChange", |d| d["state"] == "connected")
-            .await;
+        wait_state(c, "connected").await;
+        let states = net_states(c);
+        assert_eq!(
+            states.first().map(String::as_str),
+            Some("connecting"),
+            "{}: {states:?}",
+            c.user
+        );
     }
     alice.send_text("bob", "C2C", "after-a").await;
     bob.send_text("alice", "C2C", "after-b").await;
@@ -356,11 +356,9 @@ async fn rapid_messages_across_a_reconnect_arrive_all_in_order_once() {
     })
     .await;
     proxy.cut();
-    bob.wait_for("netStateChange", |d| d["state"] == "connecting")
-        .await;
+    wait_state(&mut bob, "connecting").await;
     proxy.restore();
-    bob.wait_for("netStateChange", |d| d["state"] == "connected")
-        .await;
+    wait_state(&mut bob, "connected").await;
     sender.await.expect("sender task");
 
     alice.send_text("bob", "C2C", "marker").await;
@@ -405,4 +403,83 @@ async fn history_reads_racing_pushes_do_not_swallow_new_messages() {
         got, expected,
         "every new message is reported once, in order"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_outage_reports_disconnected_then_recovers() {
+    let server = Server::start();
+    let proxy = Proxy::start(&server.addr).await;
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = via_proxy(&server, &proxy, "bob").await;
+    bob.clear();
+
+    proxy.cut();
+    alice.send_text("bob", "C2C", "during the outage").await;
+    // Several failed attempts in a row: the state turns from connecting to disconnected.
+    wait_state(&mut bob, "disconnected").await;
+    assert!(
+        !bob.chat.get_login_user().is_empty(),
+        "still logged in while disconnected"
+    );
+    proxy.restore();
+    wait_state(&mut bob, "connected").await;
+    wait_text(&mut bob, "during the outage").await;
+    let states = net_states(&mut bob);
+    assert_eq!(
+        states,
+        ["connecting", "disconnected", "connected"],
+        "states: {states:?}"
+    );
+    let names = bob.names();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "sdkStateNotReady" || n == "kickedOut"),
+        "{names:?}"
+    );
+    assert_eq!(received_texts(&mut bob), ["during the outage"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_sides_sending_at_once_each_receive_the_other_in_order_once() {
+    let server = Server::start();
+    let mut alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    // Each side's own sends and the other side's pushes interleave in its inbox, so replies
+    // and pushes race to fill it in order.
+    let from_alice = numbered("a", 25);
+    let from_bob = numbered("b", 25);
+    let a = spawn_sender(alice.chat.clone(), "bob", from_alice.clone());
+    let b = spawn_sender(bob.chat.clone(), "alice", from_bob.clone());
+    a.await.expect("alice's sender");
+    b.await.expect("bob's sender");
+    alice.send_text("bob", "C2C", "a-end").await;
+    bob.send_text("alice", "C2C", "b-end").await;
+    wait_text(&mut bob, "a-end").await;
+    wait_text(&mut alice, "b-end").await;
+
+    let mut want_bob = from_alice.clone();
+    want_bob.push("a-end".into());
+    let mut want_alice = from_bob.clone();
+    want_alice.push("b-end".into());
+    assert_eq!(
+        received_texts(&mut bob),
+        want_bob,
+        "bob gets alice's messages, and only them"
+    );
+    assert_eq!(
+        received_texts(&mut alice),
+        want_alice,
+        "alice gets bob's messages, and only them"
+    );
+    let history = history_texts(&alice, "C2Cbob").await;
+    assert_eq!(history.len(), 52, "every message once: {history:?}");
+    for (who, sent) in [("alice", &want_bob), ("bob", &want_alice)] {
+        let in_history: Vec<&String> = history.iter().filter(|t| sent.contains(t)).collect();
+        assert_eq!(
+            in_history,
+            sent.iter().collect::<Vec<_>>(),
+            "{who}'s messages in order"
+        );
+    }
 }

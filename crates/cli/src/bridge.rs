@@ -14,10 +14,18 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 /// Longest request line accepted; longer ones are refused without being buffered whole.
 const MAX_LINE: usize = 1 << 20;
+
+/// Frames as large as the longest line stdin accepts, and no larger.
+fn ws_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    let mut c = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    c.max_message_size = Some(MAX_LINE);
+    c.max_frame_size = Some(MAX_LINE);
+    c
+}
 
 /// Events the client asked not to get (`off`); `on` takes them back.
 #[derive(Default, Clone)]
@@ -110,6 +118,18 @@ fn event_line(e: &Event) -> String {
     json!({ "event": e.name, "data": e.data }).to_string()
 }
 
+/// Sends every event not muted to `out`; returns the listener id for `Chat::off`. Forwarded
+/// from inside the listener, so events keep their order with the replies: the events a request
+/// causes go out before its reply, and `off` takes effect from its reply on.
+fn forward_events(chat: &Chat, muted: &Muted, out: &mpsc::UnboundedSender<String>) -> u64 {
+    let (out, muted) = (out.clone(), muted.clone());
+    chat.on(None, move |e| {
+        if !muted.is_muted(&e.name) {
+            let _ = out.send(event_line(e));
+        }
+    })
+}
+
 /// Serves stdin/stdout until EOF, then logs out.
 pub async fn run_stdio(chat: Chat) -> anyhow::Result<()> {
     let muted = Muted::default();
@@ -125,13 +145,7 @@ pub async fn run_stdio(chat: Chat) -> anyhow::Result<()> {
             }
         }
     });
-    // Forwarded from inside the listener, so events keep their order with the replies.
-    let (ev_out, ev_muted) = (out_tx.clone(), muted.clone());
-    let listener = chat.on(None, move |e| {
-        if !ev_muted.is_muted(&e.name) {
-            let _ = ev_out.send(event_line(e));
-        }
-    });
+    let listener = forward_events(&chat, &muted, &out_tx);
     let mut lines = BufReader::new(tokio::io::stdin());
     let mut tasks = tokio::task::JoinSet::new();
     loop {
@@ -189,7 +203,8 @@ async fn read_line_capped<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// Serves the same JSON messages over a WebSocket on a loopback address.
+/// Serves the same JSON messages over a WebSocket on a loopback address: one text frame per
+/// message, each connection with its own replies, its own `on`/`off`, and every event.
 pub async fn run_ws(chat: Chat, listen: &str) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
@@ -197,65 +212,48 @@ pub async fn run_ws(chat: Chat, listen: &str) -> anyhow::Result<()> {
         anyhow::bail!("the bridge only listens on loopback addresses, not {addr}");
     }
     println!("bridge listening on ws://{addr}");
-    let (ev_tx, _) = broadcast::channel::<Arc<str>>(4096);
-    let mut events = chat.subscribe();
-    let ev_sender = ev_tx.clone();
-    tokio::spawn(async move {
-        while let Some(e) = events.recv().await {
-            let _ = ev_sender.send(Arc::from(event_line(&e)));
-        }
-    });
     loop {
         let (stream, peer) = listener.accept().await?;
         if !peer.ip().is_loopback() {
             continue;
         }
-        let chat = chat.clone();
-        let mut ev_rx = ev_tx.subscribe();
-        tokio::spawn(async move {
-            let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
-                return;
-            };
-            let (mut sink, mut source) = ws.split();
-            let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
-            let muted = Muted::default();
-            let ev_muted = muted.clone();
-            let ev_out = out_tx.clone();
-            let forward = tokio::spawn(async move {
-                while let Ok(line) = ev_rx.recv().await {
-                    let name = serde_json::from_str::<Value>(&line)
-                        .ok()
-                        .and_then(|v| v["event"].as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    if !ev_muted.is_muted(&name) && ev_out.send(line.to_string()).is_err() {
-                        break;
-                    }
-                }
-            });
-            let writer = tokio::spawn(async move {
-                while let Some(text) = out_rx.recv().await {
-                    if sink
-                        .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
-                        .await
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-            while let Some(Ok(msg)) = source.next().await {
-                if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
-                    let (chat, muted, out) = (chat.clone(), muted.clone(), out_tx.clone());
-                    let line = t.to_string();
-                    tokio::spawn(async move {
-                        if let Some(r) = handle_line(&chat, &muted, &line).await {
-                            let _ = out.send(r);
-                        }
-                    });
-                }
-            }
-            forward.abort();
-            writer.abort();
-        });
+        tokio::spawn(serve_ws_connection(chat.clone(), stream));
     }
+}
+
+async fn serve_ws_connection(chat: Chat, stream: tokio::net::TcpStream) {
+    use tokio_tungstenite::tungstenite::Message as Frame;
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())).await else {
+        return;
+    };
+    let (mut sink, mut source) = ws.split();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+    let muted = Muted::default();
+    let listener = forward_events(&chat, &muted, &out_tx);
+    let writer = tokio::spawn(async move {
+        while let Some(text) = out_rx.recv().await {
+            if sink.send(Frame::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    });
+    while let Some(Ok(msg)) = source.next().await {
+        match msg {
+            Frame::Text(t) => {
+                let (chat, muted, out) = (chat.clone(), muted.clone(), out_tx.clone());
+                tokio::spawn(async move {
+                    if let Some(r) = handle_line(&chat, &muted, t.as_str()).await {
+                        let _ = out.send(r);
+                    }
+                });
+            }
+            Frame::Binary(_) => {
+                let e = ImError::new(code::MALFORMED_REQUEST, "requests are JSON text frames");
+                let _ = out_tx.send(reply(&Value::Null, Err(e)));
+            }
+            _ => {}
+        }
+    }
+    chat.off(listener);
+    writer.abort();
 }

@@ -44,7 +44,7 @@ impl Filter {
                 .is_none_or(|want| (c.unread_count > 0) == want)
             && self
                 .has_group_at_info
-                .is_none_or(|want| !c.group_at_info_list.is_empty() == want)
+                .is_none_or(|want| c.group_at_info_list.is_empty() != want)
     }
 }
 

@@ -55,6 +55,19 @@ enum Outcome {
     Kicked(String),
 }
 
+/// The connection is gone. The server closes a kicked session right after telling it why, so
+/// that kick may still be queued behind the close: it must win over reconnecting, which would
+/// log in again and kick the newer session in turn. Other queued pushes are dropped; the
+/// resync after the reconnect brings them.
+fn lost(pushes: &mut mpsc::UnboundedReceiver<Push>) -> Outcome {
+    while let Ok(p) = pushes.try_recv() {
+        if let Push::Kicked { kind } = p {
+            return Outcome::Kicked(kind);
+        }
+    }
+    Outcome::Lost
+}
+
 fn is_auth_error(e: &ImError) -> bool {
     (70_000..71_000).contains(&e.code)
         || [code::NO_IDENTIFIER, code::NO_USERSIG, code::LOGIN_FAILED].contains(&e.code)
@@ -179,7 +192,7 @@ impl Inner {
         match self.sync_all(gen, conn, reply.inbox_head).await {
             Ok(()) => {}
             Err(e) if e.code == code::NETWORK_ERROR || e.code == code::NETWORK_TIMEOUT => {
-                return Outcome::Lost;
+                return lost(&mut pushes);
             }
             Err(e) => tracing::warn!(error = %e, "sync failed"),
         }
@@ -207,6 +220,7 @@ impl Inner {
             tokio::select! {
                 _ = stop.changed() => return Outcome::Stopped,
                 p = pushes.recv() => match p {
+                    // Closed and drained: no kick can be left behind.
                     None => return Outcome::Lost,
                     Some(Push::Kicked { kind }) => return Outcome::Kicked(kind),
                     Some(Push::Message { inbox_seq: Some(n), message, conversation }) => {
@@ -246,10 +260,10 @@ impl Inner {
                 _ = ping.tick() => {
                     if let Err(e) = conn.call(&Ping {}).await {
                         tracing::info!(error = %e, "ping failed; reconnecting");
-                        return Outcome::Lost;
+                        return lost(&mut pushes);
                     }
                 }
-                _ = conn.closed() => return Outcome::Lost,
+                _ = conn.closed() => return lost(&mut pushes),
             }
         }
     }

@@ -204,3 +204,56 @@ impl State {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: &str) -> Box<Message> {
+        Box::new(Message { id: id.into(), conversation_id: "C2Ca".into(), ..Default::default() })
+    }
+
+    fn received(events: &[Event]) -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e.name == event::MESSAGE_RECEIVED)
+            .flat_map(|e| e.data.as_array().cloned().unwrap_or_default())
+            .map(|m| m["ID"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn inbox_entries_apply_in_order_once() {
+        let mut st = State { cursor: Some(0), ..Default::default() };
+        // 2 arrives before 1: held back, then both go out in order.
+        assert!(received(&st.take_inbox(2, PendingEntry::Received(msg("b"), None))).is_empty());
+        assert!(st.has_gap());
+        assert_eq!(received(&st.take_inbox(1, PendingEntry::Received(msg("a"), None))), ["a", "b"]);
+        assert!(!st.has_gap());
+        // Duplicates change nothing.
+        assert!(st.take_inbox(2, PendingEntry::Received(msg("b"), None)).is_empty());
+        // The instance's own message moves the cursor without an event.
+        assert!(received(&st.take_inbox(3, PendingEntry::Own)).is_empty());
+        assert_eq!(st.cursor, Some(3));
+        assert_eq!(received(&st.take_inbox(4, PendingEntry::Received(msg("d"), None))), ["d"]);
+    }
+
+    #[test]
+    fn unread_total_skips_system_and_emits_on_change() {
+        let mut st = State::default();
+        let conv = |id: &str, kind: &str, unread: u64| Conversation {
+            conversation_id: id.into(),
+            kind: kind.into(),
+            unread_count: unread,
+            ..Default::default()
+        };
+        let ev = st.update_conversations(
+            vec![conv("C2Ca", "C2C", 2), conv("@TIM#SYSTEM", "@TIM#SYSTEM", 5)],
+            true,
+        );
+        assert!(ev.iter().any(|e| e.name == event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED
+            && e.data == serde_json::json!(2)));
+        let ev = st.update_conversations(vec![conv("C2Ca", "C2C", 2)], false);
+        assert!(ev.is_empty(), "no change, no event");
+    }
+}

@@ -26,6 +26,17 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+/// Where the credentials in use came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `PIGEON_SDK_APP_ID` and `PIGEON_SECRET_KEY`.
+    Env,
+    /// The data dir's credentials.json.
+    File,
+    /// Made on this start and written to credentials.json.
+    Created,
+}
+
 /// Where the credentials file of a data dir is.
 pub fn path_in(data_dir: &Path) -> PathBuf {
     data_dir.join("credentials.json")
@@ -82,17 +93,17 @@ impl Credentials {
     }
 
     /// The environment's credentials, else the data dir's, else new ones written there.
-    /// Returns whether they were just created.
-    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<(Self, bool)> {
+    /// Returns where they came from.
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<(Self, Source)> {
         if let Some(c) = Self::from_env()? {
-            return Ok((c, false));
+            return Ok((c, Source::Env));
         }
         if let Some(c) = Self::load(data_dir)? {
-            return Ok((c, false));
+            return Ok((c, Source::File));
         }
         let c = Self::generate();
         c.write(data_dir)?;
-        Ok((c, true))
+        Ok((c, Source::Created))
     }
 
     fn write(&self, data_dir: &Path) -> anyhow::Result<()> {

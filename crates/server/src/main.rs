@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use pigeon_server::credentials::Credentials;
+use pigeon_server::credentials::{Credentials, Source};
 use pigeon_server::hub::Hub;
 use pigeon_server::store::SqliteStore;
 use pigeon_server::{gateway, usersig, AppState, Config};
@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
 async fn serve(cfg: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
-    let (creds, created) = Credentials::load_or_create(&cfg.data_dir)?;
+    let (creds, source) = Credentials::load_or_create(&cfg.data_dir)?;
     let store =
         SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
@@ -133,10 +133,14 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     });
     {
         let mut out = std::io::stdout().lock();
-        if created {
-            writeln!(out, "created app credentials in {}", creds_path.display())?;
-        } else {
-            writeln!(out, "app credentials: {}", creds_path.display())?;
+        match source {
+            Source::Created => {
+                writeln!(out, "created app credentials in {}", creds_path.display())?
+            }
+            Source::File => writeln!(out, "app credentials: {}", creds_path.display())?,
+            Source::Env => {
+                writeln!(out, "app credentials from PIGEON_SDK_APP_ID and PIGEON_SECRET_KEY")?
+            }
         }
         writeln!(out, "SDKAppID {}", creds.sdk_app_id)?;
         writeln!(out, "listening on ws://{addr}")?;

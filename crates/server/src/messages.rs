@@ -114,6 +114,10 @@ fn normalize(mut m: Message, from: &str) -> Message {
     m.revoke_reason.clear();
     m.revoker_info = serde_json::Value::Null;
     m.has_risk_content = false;
+    // Display fields come from the server's profiles, never from the sender's client.
+    m.nick.clear();
+    m.avatar.clear();
+    m.name_card.clear();
     m.is_broadcast_message = false;
     m.sequence = 0;
     m.read_receipt_info = serde_json::json!({});
