@@ -295,7 +295,7 @@ async fn send_cut_off_mid_flight_resolves_and_is_stored_once() {
 
 /// What [`LossyProxy`] loses next.
 #[derive(Default)]
-struct Loss {
+pub(crate) struct Loss {
     /// Drop the connection at the next bytes from the client, without forwarding them.
     next_request: bool,
     /// Drop the connection at the first server bytes containing this, without forwarding.
@@ -306,20 +306,22 @@ struct Loss {
 
 /// A TCP proxy that loses exactly one request or one reply, and the connection with it, at a
 /// point the test chooses (unlike [`Proxy::cut`], whose timing against the send is open).
-struct LossyProxy {
-    url: String,
+pub(crate) struct LossyProxy {
+    pub(crate) url: String,
     loss: Arc<Mutex<Loss>>,
+    orphan: tokio::sync::watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl LossyProxy {
-    async fn start(target: &str) -> LossyProxy {
+    pub(crate) async fn start(target: &str) -> LossyProxy {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind proxy");
         let url = format!("ws://{}", listener.local_addr().expect("addr"));
         let loss: Arc<Mutex<Loss>> = Arc::default();
-        let (l, target) = (loss.clone(), target.to_owned());
+        let (orphan, _) = tokio::sync::watch::channel(0);
+        let (l, o, target) = (loss.clone(), orphan.clone(), target.to_owned());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((inbound, _)) = listener.accept().await else {
@@ -328,16 +330,22 @@ impl LossyProxy {
                 let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
                     continue;
                 };
-                tokio::spawn(Self::pipe(inbound, outbound, l.clone()));
+                tokio::spawn(Self::pipe(inbound, outbound, l.clone(), o.subscribe()));
             }
         });
-        LossyProxy { url, loss, task }
+        LossyProxy {
+            url,
+            loss,
+            orphan,
+            task,
+        }
     }
 
     async fn pipe(
         inbound: tokio::net::TcpStream,
         outbound: tokio::net::TcpStream,
         loss: Arc<Mutex<Loss>>,
+        mut orphan: tokio::sync::watch::Receiver<u64>,
     ) {
         let (mut client_r, mut client_w) = inbound.into_split();
         let (mut server_r, mut server_w) = outbound.into_split();
@@ -389,10 +397,23 @@ impl LossyProxy {
             }
         };
         // Either direction ending drops both sockets: the connection is gone for both sides.
-        tokio::select! {
-            _ = up => {}
-            _ = down => {}
+        let orphaned = tokio::select! {
+            _ = up => false,
+            _ = down => false,
+            _ = orphan.changed() => true,
+        };
+        if orphaned {
+            // Only the client's side goes; the server's stays open and unanswered, as after a
+            // failure the server has not noticed yet, until the server itself ends it.
+            drop((client_r, client_w));
+            let mut buf = vec![0u8; 64 * 1024];
+            while server_r.read(&mut buf).await.unwrap_or(0) > 0 {}
         }
+    }
+
+    /// Drops the client's side of every connection, leaving the server's side half-open.
+    pub(crate) fn orphan_server_sides(&self) {
+        self.orphan.send_modify(|n| *n += 1);
     }
 
     fn lose_next_request(&self) {
@@ -454,4 +475,42 @@ async fn lost_request_send_resolves_and_is_stored_once() {
     assert_eq!(sent["status"], "success");
     let id = sent["ID"].as_str().expect("ID").to_owned();
     assert_delivered_once(&mut alice, &mut bob, &id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_whose_ack_is_lost_to_a_server_crash_resolves_once() {
+    let mut server = Server::start();
+    let proxy = LossyProxy::start(&server.addr).await;
+    let alice = login_on(&server, "alice", &proxy.url, "web").await;
+
+    // The server stores the message, its ack is lost, and the server dies right after.
+    let text = "crash-ack-91c2";
+    proxy.lose_reply_containing(text);
+    let m = create_text(&alice, "bob", text);
+    let id = m["ID"].as_str().expect("ID").to_owned();
+    let chat = alice.chat.clone();
+    let send = tokio::spawn(async move { chat.invoke("sendMessage", vec![m]).await });
+    eventually("the ack to be lost", || proxy.dropped() == 1).await;
+    server.kill9();
+    server.restart();
+    // The resend of the same ID (to the restarted server, or to the old one if it was quicker
+    // than the kill) finds the stored copy.
+    let sent = send
+        .await
+        .expect("send task")
+        .expect("the send resolves successfully");
+    assert_eq!(sent["message"]["ID"], id);
+    assert_eq!(sent["message"]["status"], "success");
+
+    let bob = Client::login(&server, "bob").await;
+    assert_eq!(
+        count_id(&history(&bob, "C2Calice").await, &id),
+        1,
+        "once in bob's history"
+    );
+    assert_eq!(
+        count_id(&history(&alice, "C2Cbob").await, &id),
+        1,
+        "once in alice's history"
+    );
 }

@@ -238,4 +238,42 @@ async fn offline_login_with_another_sig_fails_with_network_error() {
         .await
         .expect_err("logged out");
     assert_eq!(e.code, 2024, "{e}");
+
+    // The refused attempt changed nothing: the UserSig this device knows still works offline.
+    let login = bob
+        .chat
+        .login("bob", &sig)
+        .await
+        .expect("offline login with the known sig");
+    assert_eq!(login["offline"], true, "{login}");
+    assert_eq!(conversation(&bob, "C2Calice")["unreadCount"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_with_a_cache_catches_up_from_its_cursor_after_an_app_restart() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let alice = Client::login(&server, "alice").await;
+    {
+        let mut bob = on_disk(&server, "bob", dir.path());
+        bob.login_ready(&server).await;
+        alice.send_text("bob", "C2C", "seen").await;
+        wait_text(&mut bob, "seen").await;
+        bob.chat.logout().await.expect("logout");
+    }
+    // While bob's app is closed.
+    for t in ["missed-1", "missed-2"] {
+        alice.send_text("bob", "C2C", t).await;
+    }
+    // Not a fresh device: it resumes from its cursor, so what it missed is new to it.
+    let mut bob = on_disk(&server, "bob", dir.path());
+    bob.login_ready(&server).await;
+    wait_text(&mut bob, "missed-2").await;
+    alice.send_text("bob", "C2C", "live").await;
+    wait_text(&mut bob, "live").await;
+    assert_eq!(received_texts(&mut bob), ["missed-1", "missed-2", "live"]);
+    assert_eq!(
+        history_texts(&bob, "C2Calice").await,
+        ["seen", "missed-1", "missed-2", "live"]
+    );
 }

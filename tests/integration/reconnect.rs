@@ -483,3 +483,47 @@ async fn both_sides_sending_at_once_each_receive_the_other_in_order_once() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_while_the_server_still_holds_the_dead_connection() {
+    let server = Server::start();
+    let proxy = crate::durability::LossyProxy::start(&server.addr).await;
+    let alice = Client::login(&server, "alice").await;
+    let opts = ClientOpts {
+        url: proxy.url.clone(),
+        data_dir: None,
+        platform: "web".into(),
+    };
+    let mut bob = Client::with(&server, "bob", opts);
+    bob.login_ready(&server).await;
+    bob.clear();
+    alice.send_text("bob", "C2C", "before").await;
+    wait_text(&mut bob, "before").await;
+
+    // Bob's side of the connection dies; the server's side lingers, so the server goes on
+    // pushing into it until bob's reconnect (same SDK instance) replaces it.
+    proxy.orphan_server_sides();
+    let sent = numbered("half-open", 5);
+    for t in &sent {
+        alice.send_text("bob", "C2C", t).await;
+    }
+    wait_state(&mut bob, "connected").await;
+    alice.send_text("bob", "C2C", "marker").await;
+    wait_text(&mut bob, "marker").await;
+
+    let mut expected = vec!["before".to_owned()];
+    expected.extend(sent);
+    expected.push("marker".into());
+    assert_eq!(received_texts(&mut bob), expected);
+    let names = bob.names();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n == "kickedOut" || n == "sdkStateNotReady"),
+        "{names:?}"
+    );
+    assert_eq!(
+        net_states(&mut bob).first().map(String::as_str),
+        Some("connecting")
+    );
+}

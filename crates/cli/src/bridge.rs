@@ -223,7 +223,8 @@ pub async fn run_ws(chat: Chat, listen: &str) -> anyhow::Result<()> {
 
 async fn serve_ws_connection(chat: Chat, stream: tokio::net::TcpStream) {
     use tokio_tungstenite::tungstenite::Message as Frame;
-    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())).await else {
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(ws_config())).await
+    else {
         return;
     };
     let (mut sink, mut source) = ws.split();

@@ -31,6 +31,12 @@ pub mod event {
     pub const GROUP_LIST_UPDATED: &str = "onGroupListUpdated";
     /// KICKED_OUT.
     pub const KICKED_OUT: &str = "kickedOut";
+    /// CONVERSATION_GROUP_LIST_UPDATED.
+    pub const CONVERSATION_GROUP_LIST_UPDATED: &str = "onConversationGroupListUpdated";
+    /// CONVERSATION_IN_GROUP_UPDATED.
+    pub const CONVERSATION_IN_GROUP_UPDATED: &str = "onConversationInGroupUpdated";
+    /// ALL_RECEIVE_MESSAGE_OPT_UPDATED.
+    pub const ALL_RECEIVE_MESSAGE_OPT_UPDATED: &str = "onAllReceiveMessageOptUpdated";
     /// ERROR.
     pub const ERROR: &str = "error";
     /// NET_STATE_CHANGE.
@@ -99,6 +105,34 @@ pub mod types {
     pub const GRP_TIP_MBR_QUIT: u32 = 2;
     /// MSG_REMIND_ACPT_AND_NOTE.
     pub const MSG_REMIND_ACPT_AND_NOTE: &str = "AcceptAndNotify";
+    /// MSG_REMIND_ACPT_NOT_NOTE: receive without notifying.
+    pub const MSG_REMIND_ACPT_NOT_NOTE: &str = "AcceptNotNotify";
+    /// MSG_REMIND_DISCARD: do not receive.
+    pub const MSG_REMIND_DISCARD: &str = "Discard";
+    /// RECEIVE_WITH_OFFLINE_PUSH_EXCEPT_AT: receive without notifying, except @-mentions.
+    pub const MSG_REMIND_NOT_NOTE_EXCEPT_AT: &str = "AcceptNotNotifyExceptAt";
+    /// NOT_RECEIVE_MSG_EXCEPT_AT: receive only @-mentions.
+    pub const MSG_REMIND_DISCARD_EXCEPT_AT: &str = "NotReceiveMsgExceptAt";
+    /// CONV_AT_ME.
+    pub const CONV_AT_ME: u32 = 1;
+    /// CONV_AT_ALL.
+    pub const CONV_AT_ALL: u32 = 2;
+    /// CONV_AT_ALL_AT_ME.
+    pub const CONV_AT_ALL_AT_ME: u32 = 3;
+    /// CONV_MARK_TYPE_STAR.
+    pub const CONV_MARK_TYPE_STAR: u64 = 1;
+    /// CONV_MARK_TYPE_UNREAD.
+    pub const CONV_MARK_TYPE_UNREAD: u64 = 2;
+    /// CONV_MARK_TYPE_FOLD.
+    pub const CONV_MARK_TYPE_FOLD: u64 = 4;
+    /// CONV_MARK_TYPE_HIDE.
+    pub const CONV_MARK_TYPE_HIDE: u64 = 8;
+    /// READ_ALL_C2C_MSG.
+    pub const READ_ALL_C2C_MSG: &str = "readAllC2CMessage";
+    /// READ_ALL_GROUP_MSG.
+    pub const READ_ALL_GROUP_MSG: &str = "readAllGroupMessage";
+    /// READ_ALL_MSG.
+    pub const READ_ALL_MSG: &str = "readAllMessage";
     /// JOIN_OPTIONS_FREE_ACCESS.
     pub const JOIN_OPTIONS_FREE_ACCESS: &str = "FreeAccess";
     /// JOIN_OPTIONS_NEED_PERMISSION.
@@ -155,6 +189,18 @@ mod tests {
         assert_eq!(ev("NET_STATE_CHANGE"), event::NET_STATE_CHANGE);
         assert_eq!(ev("SDK_DESTROY"), event::SDK_DESTROY);
         assert_eq!(ev("ERROR"), event::ERROR);
+        assert_eq!(
+            ev("CONVERSATION_GROUP_LIST_UPDATED"),
+            event::CONVERSATION_GROUP_LIST_UPDATED
+        );
+        assert_eq!(
+            ev("CONVERSATION_IN_GROUP_UPDATED"),
+            event::CONVERSATION_IN_GROUP_UPDATED
+        );
+        assert_eq!(
+            ev("ALL_RECEIVE_MESSAGE_OPT_UPDATED"),
+            event::ALL_RECEIVE_MESSAGE_OPT_UPDATED
+        );
         for (k, v) in [
             ("MSG_TEXT", types::MSG_TEXT),
             ("MSG_CUSTOM", types::MSG_CUSTOM),
@@ -177,6 +223,30 @@ mod tests {
                 types::JOIN_STATUS_WAIT_APPROVAL,
             ),
             ("MSG_PRIORITY_NORMAL", types::MSG_PRIORITY_NORMAL),
+            ("MSG_REMIND_ACPT_NOT_NOTE", types::MSG_REMIND_ACPT_NOT_NOTE),
+            ("MSG_REMIND_DISCARD", types::MSG_REMIND_DISCARD),
+            (
+                "RECEIVE_WITH_OFFLINE_PUSH_EXCEPT_AT",
+                types::MSG_REMIND_NOT_NOTE_EXCEPT_AT,
+            ),
+            (
+                "NOT_RECEIVE_MSG_EXCEPT_AT",
+                types::MSG_REMIND_DISCARD_EXCEPT_AT,
+            ),
+            ("READ_ALL_C2C_MSG", types::READ_ALL_C2C_MSG),
+            ("READ_ALL_GROUP_MSG", types::READ_ALL_GROUP_MSG),
+            ("READ_ALL_MSG", types::READ_ALL_MSG),
+        ] {
+            assert_eq!(ty(k), v, "TYPES.{k}");
+        }
+        for (k, v) in [
+            ("CONV_AT_ME", u64::from(types::CONV_AT_ME)),
+            ("CONV_AT_ALL", u64::from(types::CONV_AT_ALL)),
+            ("CONV_AT_ALL_AT_ME", u64::from(types::CONV_AT_ALL_AT_ME)),
+            ("CONV_MARK_TYPE_STAR", types::CONV_MARK_TYPE_STAR),
+            ("CONV_MARK_TYPE_UNREAD", types::CONV_MARK_TYPE_UNREAD),
+            ("CONV_MARK_TYPE_FOLD", types::CONV_MARK_TYPE_FOLD),
+            ("CONV_MARK_TYPE_HIDE", types::CONV_MARK_TYPE_HIDE),
         ] {
             assert_eq!(ty(k), v, "TYPES.{k}");
         }

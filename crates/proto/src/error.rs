@@ -74,6 +74,10 @@ pub mod code {
     pub const MSG_INSTANCE_REQUIRED: u32 = 2105;
     /// Sending to the system conversation or an unknown conversation type (MSG_INVALID_CONV_TYPE).
     pub const MSG_INVALID_CONV_TYPE: u32 = 2106;
+    /// A conversation group name already used.
+    pub const CONV_GROUP_EXISTS: u32 = 51008;
+    /// No conversation group by that name.
+    pub const CONV_GROUP_NOT_FOUND: u32 = 51009;
     /// Unknown conversation (CONV_NOT_FOUND).
     pub const CONV_NOT_FOUND: u32 = 2500;
     /// Malformed conversation ID (INVALID_CONV_ID).

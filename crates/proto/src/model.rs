@@ -229,8 +229,8 @@ pub struct Conversation {
     pub is_pinned: bool,
     /// `TYPES.MSG_REMIND_*`.
     pub message_remind_type: String,
-    /// `TYPES.CONV_MARK_TYPE_*` marks.
-    pub mark_list: Vec<u32>,
+    /// Set marks: `TYPES.CONV_MARK_TYPE_*` and custom 2^n (32 <= n < 64).
+    pub mark_list: Vec<u64>,
     /// Custom data.
     pub custom_data: String,
     /// Conversation groups it belongs to.

@@ -201,8 +201,9 @@ pub struct Sync {
 pub struct InboxEntry {
     /// Position in this user's inbox (gapless, increasing).
     pub inbox_seq: u64,
-    /// The message, seen from this user's side.
-    pub message: Message,
+    /// The message, seen from this user's side; none when the user has cleared it since (the
+    /// entry still moves the cursor).
+    pub message: Option<Message>,
 }
 
 /// Reply to [`Sync`].
@@ -418,6 +419,313 @@ op!(QuitGroup, "quitGroup", GroupIdArg);
 pub struct DismissGroup(pub GroupIdArg);
 op!(DismissGroup, "dismissGroup", GroupIdArg);
 
+/// Per-conversation outcome of a batch operation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConversationFailure {
+    /// The conversation.
+    #[serde(rename = "conversationID")]
+    pub conversation_id: String,
+    /// Why it failed.
+    pub code: u32,
+    /// Why it failed, for people.
+    pub message: String,
+}
+
+/// Reply of the batch conversation operations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BatchReply {
+    /// Conversations changed.
+    #[serde(rename = "successConversationIDList")]
+    pub success_conversation_id_list: Vec<String>,
+    /// Conversations not changed, with why.
+    #[serde(rename = "failureConversationIDList")]
+    pub failure_conversation_id_list: Vec<ConversationFailure>,
+    /// The changed conversations as they are now, for the calling SDK (it strips this).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub updated: Vec<Conversation>,
+}
+
+/// A list of conversation IDs (`deleteConversation` reply).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConversationIdList {
+    /// The IDs.
+    #[serde(rename = "conversationIDList", default)]
+    pub conversation_id_list: Vec<String>,
+}
+
+/// A reply naming one conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConversationIdReply {
+    /// The conversation.
+    #[serde(rename = "conversationID", default)]
+    pub conversation_id: String,
+    /// The conversation as it is now, for the calling SDK (it strips this).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub updated: Vec<Conversation>,
+}
+
+/// Deletes conversations (`deleteConversation`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeleteConversation {
+    /// Up to 100 conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// Also clear their history (the seed's default).
+    pub clear_history_message: bool,
+}
+op!(DeleteConversation, "deleteConversation", ConversationIdList);
+
+/// Clears a conversation's history for this user (`clearHistoryMessage`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ClearHistoryMessage {
+    /// The conversation.
+    #[serde(rename = "conversationID", default)]
+    pub conversation_id: String,
+}
+op!(
+    ClearHistoryMessage,
+    "clearHistoryMessage",
+    ConversationReply
+);
+
+/// Pins or unpins (`pinConversation`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PinConversation {
+    /// The conversation.
+    #[serde(rename = "conversationID")]
+    pub conversation_id: String,
+    /// Pin or unpin.
+    pub is_pinned: bool,
+}
+op!(PinConversation, "pinConversation", ConversationIdReply);
+
+/// Marks every conversation of a scope read (`setAllMessageRead`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SetAllMessageRead {
+    /// `TYPES.READ_ALL_*`.
+    pub scope: String,
+}
+op!(
+    SetAllMessageRead,
+    "setAllMessageRead",
+    ConversationListReply
+);
+
+/// Sets how conversations notify (`setMessageRemindType`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetMessageRemindType {
+    /// A group (or topic).
+    #[serde(rename = "groupID")]
+    pub group_id: Option<String>,
+    /// C2C peers (≤ 30).
+    #[serde(rename = "userIDList")]
+    pub user_id_list: Option<Vec<String>>,
+    /// `TYPES.MSG_REMIND_*`.
+    pub message_remind_type: String,
+}
+
+/// One failed user of [`SetMessageRemindType`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct UserFailure {
+    /// The user.
+    #[serde(rename = "userID")]
+    pub user_id: String,
+    /// Why.
+    pub code: u32,
+    /// Why, for people.
+    pub message: String,
+}
+
+/// A user named in a reply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserRef {
+    /// The user.
+    #[serde(rename = "userID", default)]
+    pub user_id: String,
+}
+
+/// Reply to [`SetMessageRemindType`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RemindTypeReply {
+    /// Users set.
+    #[serde(rename = "successUserIDList")]
+    pub success_user_id_list: Vec<UserRef>,
+    /// Users not set.
+    #[serde(rename = "failureUserIDList")]
+    pub failure_user_id_list: Vec<UserFailure>,
+    /// The changed conversations as they are now, for the calling SDK (it strips this).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub updated: Vec<Conversation>,
+}
+op!(
+    SetMessageRemindType,
+    "setMessageRemindType",
+    RemindTypeReply
+);
+
+/// The global do-not-disturb setting (`setAllReceiveMessageOpt` arguments).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetAllReceiveMessageOpt {
+    /// `AcceptNotNotify` (DND on) or `AcceptAndNotify` (off).
+    pub message_remind_type: String,
+    /// Start hour (0–23).
+    pub start_hour: Option<u32>,
+    /// Start minute (0–59).
+    pub start_minute: Option<u32>,
+    /// Start second (0–59).
+    pub start_second: Option<u32>,
+    /// Length in seconds.
+    pub duration: Option<u64>,
+    /// Daily (the default).
+    pub is_repeated: Option<bool>,
+    /// The client's UTC offset in seconds, so the start hour is the user's local hour.
+    pub utc_offset: i64,
+}
+op!(
+    SetAllReceiveMessageOpt,
+    "setAllReceiveMessageOpt",
+    ReceiveMessageOpt
+);
+
+/// The global do-not-disturb setting as stored (`getAllReceiveMessageOpt` reply).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReceiveMessageOpt {
+    /// `TYPES.MSG_REMIND_*`.
+    pub message_remind_type: String,
+    /// First start (unix seconds).
+    pub start_time: u64,
+    /// First end (unix seconds).
+    pub end_time: u64,
+    /// Daily.
+    pub is_repeated: bool,
+}
+
+/// Reads the global do-not-disturb setting (`getAllReceiveMessageOpt`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GetAllReceiveMessageOpt {}
+op!(
+    GetAllReceiveMessageOpt,
+    "getAllReceiveMessageOpt",
+    ReceiveMessageOpt
+);
+
+/// Sets conversations' custom data (`setConversationCustomData`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SetConversationCustomData {
+    /// The conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// ≤ 256 bytes; '' clears.
+    pub custom_data: String,
+}
+op!(
+    SetConversationCustomData,
+    "setConversationCustomData",
+    BatchReply
+);
+
+/// Sets or clears a mark (`markConversation`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MarkConversation {
+    /// The conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// A built-in mark (1, 2, 4, 8) or 2^n with 32 ≤ n < 64.
+    pub mark_type: u64,
+    /// Set (true) or clear.
+    pub enable_mark: bool,
+}
+op!(MarkConversation, "markConversation", BatchReply);
+
+/// The names of this user's conversation groups (`getConversationGroupList`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GetConversationGroupList {}
+op!(
+    GetConversationGroupList,
+    "getConversationGroupList",
+    Vec<String>
+);
+
+/// Creates a conversation group (`createConversationGroup`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CreateConversationGroup {
+    /// Its first conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// Name (≤ 32 bytes).
+    pub group_name: String,
+}
+op!(
+    CreateConversationGroup,
+    "createConversationGroup",
+    BatchReply
+);
+
+/// Deletes a conversation group (`deleteConversationGroup`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeleteConversationGroup {
+    /// Name.
+    pub group_name: String,
+}
+op!(DeleteConversationGroup, "deleteConversationGroup", Empty);
+
+/// Renames a conversation group (`renameConversationGroup`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RenameConversationGroup {
+    /// Current name.
+    pub old_name: String,
+    /// New name (≤ 32 bytes).
+    pub new_name: String,
+}
+op!(RenameConversationGroup, "renameConversationGroup", Empty);
+
+/// Adds conversations to a conversation group (`addConversationsToGroup`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AddConversationsToGroup {
+    /// The conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// The group.
+    pub group_name: String,
+}
+op!(
+    AddConversationsToGroup,
+    "addConversationsToGroup",
+    BatchReply
+);
+
+/// Removes conversations from a conversation group (`deleteConversationsFromGroup`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeleteConversationsFromGroup {
+    /// The conversations.
+    #[serde(rename = "conversationIDList")]
+    pub conversation_id_list: Vec<String>,
+    /// The group.
+    pub group_name: String,
+}
+op!(
+    DeleteConversationsFromGroup,
+    "deleteConversationsFromGroup",
+    BatchReply
+);
+
 /// What the server pushes without being asked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 // Built once and serialized straight away, so the variant size difference costs nothing.
@@ -438,6 +746,33 @@ pub enum Push {
     Conversation {
         /// The conversation now.
         conversation: Conversation,
+    },
+    /// Several conversations changed or were deleted (settings, read-all, clears).
+    Conversations {
+        /// Conversations now.
+        updated: Vec<Conversation>,
+        /// Conversation IDs removed.
+        deleted: Vec<String>,
+    },
+    /// The names of this user's conversation groups changed.
+    ConversationGroups {
+        /// All names now.
+        #[serde(rename = "groupNameList")]
+        group_name_list: Vec<String>,
+    },
+    /// Conversations joined or left a conversation group.
+    ConversationInGroup {
+        /// The conversation group.
+        #[serde(rename = "groupName")]
+        group_name: String,
+        /// Its conversations now.
+        #[serde(rename = "conversationList")]
+        conversation_list: Vec<Conversation>,
+    },
+    /// The global do-not-disturb setting changed.
+    ReceiveOpt {
+        /// The setting now.
+        opt: ReceiveMessageOpt,
     },
     /// This user's group list changed; the client refetches it.
     GroupsChanged {},

@@ -6,7 +6,8 @@ use pigeon_proto::ImError;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 
-const SCHEMA: &[&str] = &["
+const SCHEMA: &[&str] = &[
+    "
 CREATE TABLE kv (k TEXT NOT NULL PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE conversations (conv_id TEXT NOT NULL PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE messages (
@@ -18,13 +19,15 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_conv ON messages (conv_id, seq, time);
 CREATE TABLE groups (group_id TEXT NOT NULL PRIMARY KEY, body TEXT NOT NULL);
-", "
+",
+    "
 -- 1 for messages this instance sent (they never come back as received, even when their ack
 -- was lost), 0 for messages that only came in or were read from history. Rows cached before
 -- the column existed keep the old meaning: cached means not new.
 ALTER TABLE messages ADD COLUMN sent_here INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET sent_here = 1;
-"];
+",
+];
 
 fn err(e: impl std::fmt::Display) -> ImError {
     ImError::internal(format!("local cache: {e}"))
@@ -90,7 +93,9 @@ impl Cache {
     /// must not be reported as received when its inbox entry comes back.
     pub fn sent_here(&self, id: &str) -> Result<bool, ImError> {
         self.conn
-            .query_row("SELECT sent_here FROM messages WHERE id = ?1", [id], |r| r.get::<_, bool>(0))
+            .query_row("SELECT sent_here FROM messages WHERE id = ?1", [id], |r| {
+                r.get::<_, bool>(0)
+            })
             .optional()
             .map(|o| o.unwrap_or(false))
             .map_err(err)
@@ -201,6 +206,22 @@ impl Cache {
         tx.commit().map_err(err)
     }
 
+    /// Forgets a cached conversation.
+    pub fn delete_conversation(&self, conv_id: &str) -> Result<(), ImError> {
+        self.conn
+            .execute("DELETE FROM conversations WHERE conv_id = ?1", [conv_id])
+            .map(|_| ())
+            .map_err(err)
+    }
+
+    /// Forgets the cached messages of a conversation (its history was cleared).
+    pub fn delete_messages_of(&self, conv_id: &str) -> Result<(), ImError> {
+        self.conn
+            .execute("DELETE FROM messages WHERE conv_id = ?1", [conv_id])
+            .map(|_| ())
+            .map_err(err)
+    }
+
     /// The cached groups.
     pub fn groups(&self) -> Result<Vec<Group>, ImError> {
         let mut stmt = self
@@ -259,11 +280,14 @@ mod tests {
         };
         // Sent here: cached before the send, then the acked copy, then a history copy.
         c.put_messages(&[msg("mine", status::UNSEND)]).expect("put");
-        c.put_messages(&[msg("mine", status::SUCCESS)]).expect("put");
-        c.put_messages(&[msg("mine", status::SUCCESS)]).expect("put");
+        c.put_messages(&[msg("mine", status::SUCCESS)])
+            .expect("put");
+        c.put_messages(&[msg("mine", status::SUCCESS)])
+            .expect("put");
         assert!(c.sent_here("mine").expect("query"));
         // Read from history before its push arrived: still new when it does.
-        c.put_messages(&[msg("theirs", status::SUCCESS)]).expect("put");
+        c.put_messages(&[msg("theirs", status::SUCCESS)])
+            .expect("put");
         assert!(c.has_message("theirs").expect("query"));
         assert!(!c.sent_here("theirs").expect("query"));
         assert!(!c.sent_here("unknown").expect("query"));

@@ -104,9 +104,11 @@ impl Conn {
                     }
                 }
             }
-            // Fail every call still waiting, so none hangs until its timeout.
-            pending_r.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            // Closed first, then fail every call still waiting, so none hangs until its
+            // timeout: a call registered after the clear sees the closed flag (`call_raw`
+            // checks it after registering), and a retry never picks this connection again.
             let _ = closed_tx.send(true);
+            pending_r.lock().unwrap_or_else(|p| p.into_inner()).clear();
         });
 
         let conn = Arc::new(Conn {

@@ -98,12 +98,17 @@ impl Chat {
         let conversations = cache.conversations()?;
         let groups = cache.groups()?;
         let cursor = cache.get("cursor")?.and_then(|c| c.parse::<u64>().ok());
+        let drafts = cache
+            .get("drafts")?
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or_default();
         let generation = {
             let mut st = inner.lock_state();
             st.clear_session();
             st.user_id = user_id.to_owned();
             st.cache = Some(cache);
             st.cursor = cursor;
+            st.drafts = drafts;
             st.groups = groups;
             // Loading the cache raises no events: nothing changed for the app.
             let _ = st.update_conversations(conversations, true);

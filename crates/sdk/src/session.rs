@@ -131,10 +131,12 @@ impl Inner {
             let done = page.is_completed || page.entries.is_empty();
             for e in page.entries {
                 self.apply(gen, |st| {
-                    st.take_inbox(
-                        e.inbox_seq,
-                        PendingEntry::Received(Box::new(e.message), None),
-                    )
+                    // A message cleared since only moves the cursor.
+                    let entry = match e.message {
+                        Some(m) => PendingEntry::Received(Box::new(m), None),
+                        None => PendingEntry::Own,
+                    };
+                    st.take_inbox(e.inbox_seq, entry)
                 });
             }
             if done {
@@ -178,7 +180,8 @@ impl Inner {
         }
         self.sync_inbox(gen, conn).await?;
         self.refresh_conversations(gen, conn).await?;
-        self.refresh_groups(gen, conn, false).await
+        self.refresh_groups(gen, conn, false).await?;
+        self.refresh_conversation_settings(gen, conn).await
     }
 
     async fn drive(
@@ -225,7 +228,7 @@ impl Inner {
                     Some(Push::Kicked { kind }) => return Outcome::Kicked(kind),
                     Some(Push::Message { inbox_seq: Some(n), message, conversation }) => {
                         self.apply(gen, |st| {
-                            st.take_inbox(n, PendingEntry::Received(Box::new(message), conversation))
+                            st.take_inbox(n, PendingEntry::Received(Box::new(message), conversation.map(Box::new)))
                         });
                         let gap = self.lock_state().has_gap();
                         gap_at = if gap { gap_at.or(Some(tokio::time::Instant::now() + GAP_WAIT)) } else { None };
@@ -237,6 +240,18 @@ impl Inner {
                     }
                     Some(Push::Conversation { conversation }) => {
                         self.apply(gen, |st| st.update_conversations(vec![conversation], false));
+                    }
+                    Some(Push::Conversations { updated, deleted }) => {
+                        self.apply(gen, |st| st.apply_conversation_changes(updated, deleted));
+                    }
+                    Some(Push::ConversationGroups { group_name_list }) => {
+                        self.apply(gen, |st| st.set_conv_groups(group_name_list));
+                    }
+                    Some(Push::ConversationInGroup { group_name, conversation_list }) => {
+                        self.apply(gen, |st| st.conversations_in_group(group_name, conversation_list));
+                    }
+                    Some(Push::ReceiveOpt { opt }) => {
+                        self.apply(gen, |st| st.set_receive_opt(opt));
                     }
                     Some(Push::GroupsChanged {}) => {
                         if let Err(e) = self.refresh_groups(gen, conn, true).await {

@@ -30,7 +30,7 @@ impl Event {
 /// An inbox entry waiting for the ones before it.
 pub(crate) enum PendingEntry {
     /// Received: apply when its turn comes.
-    Received(Box<Message>, Option<Conversation>),
+    Received(Box<Message>, Option<Box<Conversation>>),
     /// Sent by this instance: already applied, only the cursor moves.
     Own,
 }
@@ -53,6 +53,12 @@ pub(crate) struct State {
     pub cursor: Option<u64>,
     pub pending: BTreeMap<u64, PendingEntry>,
     pub total_unread: u64,
+    /// Drafts by conversation ID (local only, as the seed says).
+    pub drafts: HashMap<String, String>,
+    /// Names of the conversation groups (folders).
+    pub conv_groups: Vec<String>,
+    /// The global do-not-disturb setting, once known.
+    pub receive_opt: Option<pigeon_proto::wire::ReceiveMessageOpt>,
 }
 
 impl State {
@@ -67,7 +73,7 @@ impl State {
         list
     }
 
-    fn compute_total_unread(&self) -> u64 {
+    pub(crate) fn compute_total_unread(&self) -> u64 {
         self.conversations
             .values()
             .filter(|c| c.kind != types::CONV_SYSTEM)
@@ -85,6 +91,18 @@ impl State {
         list: Vec<Conversation>,
         replace_all: bool,
     ) -> Vec<Event> {
+        // Drafts live on this device only; the server's copies carry none.
+        let list: Vec<Conversation> = list
+            .into_iter()
+            .map(|mut c| {
+                c.draft_text = self
+                    .drafts
+                    .get(&c.conversation_id)
+                    .cloned()
+                    .unwrap_or_default();
+                c
+            })
+            .collect();
         let before = if replace_all {
             Some(self.conversations.clone())
         } else {
@@ -165,7 +183,7 @@ impl State {
                 if !known {
                     received.push(*m);
                 }
-                convs.extend(c);
+                convs.extend(c.map(|c| *c));
             }
         }
         if next == cursor {
@@ -210,7 +228,11 @@ mod tests {
     use super::*;
 
     fn msg(id: &str) -> Box<Message> {
-        Box::new(Message { id: id.into(), conversation_id: "C2Ca".into(), ..Default::default() })
+        Box::new(Message {
+            id: id.into(),
+            conversation_id: "C2Ca".into(),
+            ..Default::default()
+        })
     }
 
     fn received(events: &[Event]) -> Vec<String> {
@@ -224,18 +246,29 @@ mod tests {
 
     #[test]
     fn inbox_entries_apply_in_order_once() {
-        let mut st = State { cursor: Some(0), ..Default::default() };
+        let mut st = State {
+            cursor: Some(0),
+            ..Default::default()
+        };
         // 2 arrives before 1: held back, then both go out in order.
         assert!(received(&st.take_inbox(2, PendingEntry::Received(msg("b"), None))).is_empty());
         assert!(st.has_gap());
-        assert_eq!(received(&st.take_inbox(1, PendingEntry::Received(msg("a"), None))), ["a", "b"]);
+        assert_eq!(
+            received(&st.take_inbox(1, PendingEntry::Received(msg("a"), None))),
+            ["a", "b"]
+        );
         assert!(!st.has_gap());
         // Duplicates change nothing.
-        assert!(st.take_inbox(2, PendingEntry::Received(msg("b"), None)).is_empty());
+        assert!(st
+            .take_inbox(2, PendingEntry::Received(msg("b"), None))
+            .is_empty());
         // The instance's own message moves the cursor without an event.
         assert!(received(&st.take_inbox(3, PendingEntry::Own)).is_empty());
         assert_eq!(st.cursor, Some(3));
-        assert_eq!(received(&st.take_inbox(4, PendingEntry::Received(msg("d"), None))), ["d"]);
+        assert_eq!(
+            received(&st.take_inbox(4, PendingEntry::Received(msg("d"), None))),
+            ["d"]
+        );
     }
 
     #[test]
@@ -248,11 +281,16 @@ mod tests {
             ..Default::default()
         };
         let ev = st.update_conversations(
-            vec![conv("C2Ca", "C2C", 2), conv("@TIM#SYSTEM", "@TIM#SYSTEM", 5)],
+            vec![
+                conv("C2Ca", "C2C", 2),
+                conv("@TIM#SYSTEM", "@TIM#SYSTEM", 5),
+            ],
             true,
         );
-        assert!(ev.iter().any(|e| e.name == event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED
-            && e.data == serde_json::json!(2)));
+        assert!(ev
+            .iter()
+            .any(|e| e.name == event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED
+                && e.data == serde_json::json!(2)));
         let ev = st.update_conversations(vec![conv("C2Ca", "C2C", 2)], false);
         assert!(ev.is_empty(), "no change, no event");
     }

@@ -1,13 +1,34 @@
-//! Conversations: `getConversationList`, `getConversationProfile`, `setMessageRead`, and the
-//! conversation IDs and storage keys every other service uses.
+//! Conversations: the list and profiles, read marks, and every per-user conversation setting
+//! (pin, custom data, marks, remind type, folders, global do-not-disturb). Settings live on the
+//! server and every change is pushed to the user's other sessions.
 
-use crate::store::ConvRow;
-use crate::{AppState, Caller};
+use crate::store::{ConvRow, SettingChange};
+use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
 use pigeon_proto::model::{Conversation, LastMessage, UserProfile};
-use pigeon_proto::wire::{ConversationListReply, ConversationReply, Push};
+use pigeon_proto::wire::{
+    AddConversationsToGroup, BatchReply, ClearHistoryMessage, ConversationFailure,
+    ConversationIdList, ConversationIdReply, ConversationListReply, ConversationReply,
+    CreateConversationGroup, DeleteConversation, DeleteConversationGroup,
+    DeleteConversationsFromGroup, Empty, MarkConversation, PinConversation, Push,
+    ReceiveMessageOpt, RemindTypeReply, RenameConversationGroup, SetAllMessageRead,
+    SetAllReceiveMessageOpt, SetConversationCustomData, SetMessageRemindType, UserFailure, UserRef,
+};
 use pigeon_proto::{ImError, Result};
+
+/// Most conversations one batch call takes.
+const MAX_BATCH: usize = 100;
+/// Most C2C peers one `setMessageRemindType` takes (seed).
+const MAX_REMIND_USERS: usize = 30;
+/// Longest custom data (seed).
+const MAX_CUSTOM_DATA: usize = 256;
+/// Longest conversation group name (seed).
+const MAX_GROUP_NAME: usize = 32;
+/// Most conversation groups per user.
+const MAX_CONV_GROUPS: usize = 20;
+/// Most conversations per conversation group.
+const MAX_CONV_GROUP_SIZE: usize = 1000;
 
 /// What a conversation ID points at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,7 +54,9 @@ pub fn parse_id(conv_id: &str) -> Result<Target> {
     }
     Err(ImError::new(
         code::INVALID_CONV_ID,
-        format!("invalid conversationID {conv_id:?}: expected C2C<userID>, GROUP<groupID> or @TIM#SYSTEM"),
+        format!(
+            "invalid conversationID {conv_id:?}: expected C2C<userID>, GROUP<groupID> or @TIM#SYSTEM"
+        ),
     ))
 }
 
@@ -48,8 +71,21 @@ pub fn group_key(group_id: &str) -> String {
     format!("group\u{1f}{group_id}")
 }
 
+/// The set bits of a mark set, lowest first (`Conversation.markList`).
+pub fn mark_list(marks: u64) -> Vec<u64> {
+    (0..64)
+        .map(|b| 1u64 << b)
+        .filter(|bit| marks & bit != 0)
+        .collect()
+}
+
 /// Builds the user's view of a stored conversation row.
 pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation> {
+    let remind = if row.settings.remind_type.is_empty() {
+        types::MSG_REMIND_ACPT_AND_NOTE.to_owned()
+    } else {
+        row.settings.remind_type.clone()
+    };
     let mut c = Conversation {
         conversation_id: row.conv_id.clone(),
         unread_count: row.unread,
@@ -57,7 +93,12 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
             .last_message
             .map(|m| LastMessage::from_message(&m.view_as(user_id)))
             .unwrap_or_default(),
-        message_remind_type: types::MSG_REMIND_ACPT_AND_NOTE.to_owned(),
+        message_remind_type: remind.clone(),
+        is_pinned: row.settings.pinned,
+        custom_data: row.settings.custom_data,
+        mark_list: mark_list(row.settings.marks),
+        conversation_group_list: row.groups,
+        group_at_info_list: row.at_info,
         ..Default::default()
     };
     match parse_id(&row.conv_id)? {
@@ -70,7 +111,12 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
         }
         Target::Group(gid) => {
             c.kind = types::CONV_GROUP.to_owned();
-            c.group_profile = crate::groups::view(st, &gid, user_id)?;
+            c.group_profile = crate::groups::view(st, &gid, user_id)?.map(|mut g| {
+                if !g.self_info.role.is_empty() {
+                    g.self_info.message_remind_type = remind.clone();
+                }
+                g
+            });
         }
         Target::System => c.kind = types::CONV_SYSTEM.to_owned(),
     }
@@ -84,13 +130,14 @@ pub fn load(st: &AppState, user_id: &str, conv_id: &str) -> Result<Option<Conver
         .transpose()
 }
 
-/// Implements `getConversationList`: newest first.
+/// Implements `getConversationList`: pinned first, then newest first.
 pub fn list(st: &AppState, caller: &Caller) -> Result<ConversationListReply> {
     let rows = st.db(|s| s.conversations(&caller.user_id))?;
-    let conversation_list = rows
+    let mut conversation_list: Vec<Conversation> = rows
         .into_iter()
         .map(|r| build(st, &caller.user_id, r))
         .collect::<Result<_>>()?;
+    conversation_list.sort_by_key(|c| std::cmp::Reverse(c.sort_key()));
     Ok(ConversationListReply { conversation_list })
 }
 
@@ -101,28 +148,537 @@ fn not_found(conv_id: &str) -> ImError {
     )
 }
 
-/// Implements `getConversationProfile`.
-pub fn profile(st: &AppState, caller: &Caller, conv_id: &str) -> Result<ConversationReply> {
-    parse_id(conv_id)?;
-    let conversation = load(st, &caller.user_id, conv_id)?.ok_or_else(|| not_found(conv_id))?;
-    Ok(ConversationReply { conversation })
+fn invalid(msg: impl Into<String>) -> ImError {
+    ImError::new(code::SERVER_INVALID_PARAM, msg)
 }
 
-/// Implements `setMessageRead`: unread to zero, and the user's other sessions follow.
+/// The caller's conversation, or CONV_NOT_FOUND.
+fn existing(st: &AppState, caller: &Caller, conv_id: &str) -> Result<Conversation> {
+    parse_id(conv_id)?;
+    load(st, &caller.user_id, conv_id)?.ok_or_else(|| not_found(conv_id))
+}
+
+/// Tells the caller's other sessions what changed.
+fn sync_others(st: &AppState, caller: &Caller, updated: Vec<Conversation>, deleted: Vec<String>) {
+    if !updated.is_empty() || !deleted.is_empty() {
+        st.push(
+            &caller.user_id,
+            &Push::Conversations { updated, deleted },
+            Some(caller.session),
+        );
+    }
+}
+
+/// Implements `getConversationProfile`.
+pub fn profile(st: &AppState, caller: &Caller, conv_id: &str) -> Result<ConversationReply> {
+    Ok(ConversationReply {
+        conversation: existing(st, caller, conv_id)?,
+    })
+}
+
+/// Implements `setMessageRead`: unread to zero, @-mentions and the unread mark cleared, and
+/// the user's other sessions follow.
 pub fn set_read(st: &AppState, caller: &Caller, conv_id: &str) -> Result<ConversationReply> {
     parse_id(conv_id)?;
     if !st.db(|s| s.mark_read(&caller.user_id, conv_id))? {
         return Err(not_found(conv_id));
     }
-    let conversation = load(st, &caller.user_id, conv_id)?.ok_or_else(|| not_found(conv_id))?;
+    let conversation = existing(st, caller, conv_id)?;
+    sync_others(st, caller, vec![conversation.clone()], vec![]);
+    Ok(ConversationReply { conversation })
+}
+
+/// Implements `setAllMessageRead` for a scope; returns the conversations that changed.
+pub fn set_all_read(
+    st: &AppState,
+    caller: &Caller,
+    req: SetAllMessageRead,
+) -> Result<pigeon_proto::wire::ConversationListReply> {
+    let prefix = match req.scope.as_str() {
+        "" | types::READ_ALL_MSG => None,
+        types::READ_ALL_C2C_MSG => Some("C2C"),
+        types::READ_ALL_GROUP_MSG => Some("GROUP"),
+        other => return Err(invalid(format!("unknown scope {other:?}"))),
+    };
+    let ids = st.db(|s| s.mark_all_read(&caller.user_id, prefix))?;
+    let mut updated = Vec::with_capacity(ids.len());
+    for id in &ids {
+        updated.extend(load(st, &caller.user_id, id)?);
+    }
+    sync_others(st, caller, updated.clone(), vec![]);
+    Ok(ConversationListReply {
+        conversation_list: updated,
+    })
+}
+
+fn check_batch(ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Err(invalid("conversationIDList is empty"));
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(invalid(format!(
+            "conversationIDList holds at most {MAX_BATCH} IDs"
+        )));
+    }
+    Ok(())
+}
+
+/// Implements `deleteConversation` (history cleared too unless `clearHistoryMessage` is false).
+pub fn delete(
+    st: &AppState,
+    caller: &Caller,
+    req: DeleteConversation,
+) -> Result<ConversationIdList> {
+    check_batch(&req.conversation_id_list)?;
+    for id in &req.conversation_id_list {
+        existing(st, caller, id)?;
+    }
+    let mut deleted = Vec::new();
+    for id in req.conversation_id_list {
+        if req.clear_history_message {
+            st.db(|s| s.clear_history(&caller.user_id, &id))?;
+        }
+        if st.db(|s| s.delete_conversation(&caller.user_id, &id))? {
+            deleted.push(id);
+        }
+    }
+    sync_others(st, caller, vec![], deleted.clone());
+    Ok(ConversationIdList {
+        conversation_id_list: deleted,
+    })
+}
+
+/// Implements `clearHistoryMessage`: history hidden for this user, the conversation stays.
+pub fn clear_history(
+    st: &AppState,
+    caller: &Caller,
+    req: ClearHistoryMessage,
+) -> Result<ConversationReply> {
+    parse_id(&req.conversation_id)?;
+    if !st.db(|s| s.clear_history(&caller.user_id, &req.conversation_id))? {
+        return Err(not_found(&req.conversation_id));
+    }
+    let conversation = existing(st, caller, &req.conversation_id)?;
+    sync_others(st, caller, vec![conversation.clone()], vec![]);
+    Ok(ConversationReply { conversation })
+}
+
+/// Applies one setting change to several conversations, collecting per-ID failures.
+fn batch_setting(
+    st: &AppState,
+    caller: &Caller,
+    ids: &[String],
+    change: &SettingChange,
+) -> Result<BatchReply> {
+    let mut reply = BatchReply::default();
+    let mut updated = Vec::new();
+    for id in ids {
+        match existing(st, caller, id) {
+            Ok(_) => {
+                st.db(|s| s.update_settings(&caller.user_id, id, change, now()))?;
+                updated.extend(load(st, &caller.user_id, id)?);
+                reply.success_conversation_id_list.push(id.clone());
+            }
+            Err(e) => reply
+                .failure_conversation_id_list
+                .push(ConversationFailure {
+                    conversation_id: id.clone(),
+                    code: e.code,
+                    message: e.message,
+                }),
+        }
+    }
+    sync_others(st, caller, updated.clone(), vec![]);
+    reply.updated = updated;
+    Ok(reply)
+}
+
+/// Implements `pinConversation`.
+pub fn pin(st: &AppState, caller: &Caller, req: PinConversation) -> Result<ConversationIdReply> {
+    existing(st, caller, &req.conversation_id)?;
+    let ids = [req.conversation_id.clone()];
+    let r = batch_setting(st, caller, &ids, &SettingChange::Pinned(req.is_pinned))?;
+    Ok(ConversationIdReply {
+        conversation_id: req.conversation_id,
+        updated: r.updated,
+    })
+}
+
+/// Implements `setConversationCustomData`.
+pub fn set_custom_data(
+    st: &AppState,
+    caller: &Caller,
+    req: SetConversationCustomData,
+) -> Result<BatchReply> {
+    check_batch(&req.conversation_id_list)?;
+    if req.custom_data.len() > MAX_CUSTOM_DATA {
+        return Err(invalid(format!(
+            "customData is {} bytes, over the {MAX_CUSTOM_DATA}-byte limit",
+            req.custom_data.len()
+        )));
+    }
+    let change = SettingChange::CustomData(req.custom_data);
+    batch_setting(st, caller, &req.conversation_id_list, &change)
+}
+
+/// Whether `mark` is one mark the seed allows: a built-in one or 2^n with 32 ≤ n < 64.
+pub fn valid_mark(mark: u64) -> bool {
+    mark.is_power_of_two() && (mark <= types::CONV_MARK_TYPE_HIDE || mark >= 1 << 32)
+}
+
+/// Implements `markConversation`.
+pub fn mark(st: &AppState, caller: &Caller, req: MarkConversation) -> Result<BatchReply> {
+    check_batch(&req.conversation_id_list)?;
+    if !valid_mark(req.mark_type) {
+        return Err(invalid(format!(
+            "markType {} is neither a built-in mark nor 2^n with 32 <= n < 64",
+            req.mark_type
+        )));
+    }
+    let change = SettingChange::Mark(req.mark_type, req.enable_mark);
+    batch_setting(st, caller, &req.conversation_id_list, &change)
+}
+
+fn check_remind_type(t: &str) -> Result<()> {
+    let known = [
+        types::MSG_REMIND_ACPT_AND_NOTE,
+        types::MSG_REMIND_ACPT_NOT_NOTE,
+        types::MSG_REMIND_DISCARD,
+        types::MSG_REMIND_NOT_NOTE_EXCEPT_AT,
+        types::MSG_REMIND_DISCARD_EXCEPT_AT,
+    ];
+    if known.contains(&t) {
+        Ok(())
+    } else {
+        Err(invalid(format!("unknown messageRemindType {t:?}")))
+    }
+}
+
+/// Implements `setMessageRemindType` for a group (as a member) or C2C peers.
+pub fn set_remind_type(
+    st: &AppState,
+    caller: &Caller,
+    req: SetMessageRemindType,
+) -> Result<RemindTypeReply> {
+    check_remind_type(&req.message_remind_type)?;
+    let me = &caller.user_id;
+    let change = SettingChange::RemindType(req.message_remind_type.clone());
+    let mut reply = RemindTypeReply::default();
+    let mut targets = Vec::new();
+    match (req.group_id.filter(|g| !g.is_empty()), req.user_id_list) {
+        (Some(gid), None) => {
+            crate::groups::live(st, &gid)?;
+            if st.db(|s| s.member(&gid, me))?.is_none() {
+                return Err(ImError::new(
+                    code::GROUP_NO_PERMISSION,
+                    format!("{me} is not a member of group {gid}"),
+                ));
+            }
+            targets.push(format!("GROUP{gid}"));
+        }
+        (None, Some(users)) => {
+            if users.is_empty() || users.len() > MAX_REMIND_USERS {
+                return Err(invalid(format!(
+                    "userIDList takes 1 to {MAX_REMIND_USERS} userIDs"
+                )));
+            }
+            for u in users {
+                match validate_user_id("userID", &u) {
+                    Ok(()) => {
+                        targets.push(format!("C2C{u}"));
+                        reply.success_user_id_list.push(UserRef { user_id: u });
+                    }
+                    Err(e) => reply.failure_user_id_list.push(UserFailure {
+                        user_id: u,
+                        code: e.code,
+                        message: e.message,
+                    }),
+                }
+            }
+        }
+        _ => return Err(invalid("give either groupID or userIDList")),
+    }
+    let mut updated = Vec::new();
+    for conv_id in &targets {
+        st.db(|s| s.update_settings(me, conv_id, &change, now()))?;
+        updated.extend(load(st, me, conv_id)?);
+    }
+    sync_others(st, caller, updated.clone(), vec![]);
+    reply.updated = updated;
+    Ok(reply)
+}
+
+/// Implements `setAllReceiveMessageOpt`: the global do-not-disturb window.
+pub fn set_receive_opt(
+    st: &AppState,
+    caller: &Caller,
+    req: SetAllReceiveMessageOpt,
+) -> Result<ReceiveMessageOpt> {
+    let opt = match req.message_remind_type.as_str() {
+        types::MSG_REMIND_ACPT_AND_NOTE => ReceiveMessageOpt {
+            message_remind_type: types::MSG_REMIND_ACPT_AND_NOTE.to_owned(),
+            ..Default::default()
+        },
+        types::MSG_REMIND_ACPT_NOT_NOTE | "" => {
+            let (h, m, s) = (
+                req.start_hour.unwrap_or(0),
+                req.start_minute.unwrap_or(0),
+                req.start_second.unwrap_or(0),
+            );
+            if h > 23 || m > 59 || s > 59 {
+                return Err(invalid(
+                    "startHour must be 0-23, startMinute and startSecond 0-59",
+                ));
+            }
+            if req.utc_offset.abs() > 14 * 3600 {
+                return Err(invalid("utcOffset must be within ±14 hours"));
+            }
+            // Today's start in the user's local day, as a unix time.
+            let local_now = now() as i64 + req.utc_offset;
+            let local_midnight = local_now - local_now.rem_euclid(86_400);
+            let start = local_midnight - req.utc_offset + i64::from(h * 3600 + m * 60 + s);
+            let start = start.max(0) as u64;
+            let duration = req.duration.unwrap_or(0);
+            ReceiveMessageOpt {
+                message_remind_type: types::MSG_REMIND_ACPT_NOT_NOTE.to_owned(),
+                start_time: start,
+                end_time: start.saturating_add(duration),
+                is_repeated: req.is_repeated.unwrap_or(true),
+            }
+        }
+        other => {
+            return Err(invalid(format!(
+                "messageRemindType for all conversations is AcceptNotNotify or AcceptAndNotify, not {other:?}"
+            )));
+        }
+    };
+    st.db(|s| s.set_receive_opt(&caller.user_id, &opt))?;
     st.push(
         &caller.user_id,
-        &Push::Conversation {
-            conversation: conversation.clone(),
+        &Push::ReceiveOpt { opt: opt.clone() },
+        Some(caller.session),
+    );
+    Ok(opt)
+}
+
+/// Implements `getAllReceiveMessageOpt`.
+pub fn receive_opt(st: &AppState, caller: &Caller) -> Result<ReceiveMessageOpt> {
+    Ok(st
+        .db(|s| s.receive_opt(&caller.user_id))?
+        .unwrap_or_else(|| ReceiveMessageOpt {
+            message_remind_type: types::MSG_REMIND_ACPT_AND_NOTE.to_owned(),
+            ..Default::default()
+        }))
+}
+
+fn check_group_name(what: &str, name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > MAX_GROUP_NAME {
+        return Err(invalid(format!(
+            "{what} must be 1 to {MAX_GROUP_NAME} bytes"
+        )));
+    }
+    Ok(())
+}
+
+fn conv_group_missing(name: &str) -> ImError {
+    ImError::new(
+        code::CONV_GROUP_NOT_FOUND,
+        format!("conversation group {name:?} does not exist"),
+    )
+}
+
+fn push_groups(st: &AppState, caller: &Caller) -> Result<()> {
+    let names = st.db(|s| s.conv_groups(&caller.user_id))?;
+    st.push(
+        &caller.user_id,
+        &Push::ConversationGroups {
+            group_name_list: names,
         },
         Some(caller.session),
     );
-    Ok(ConversationReply { conversation })
+    Ok(())
+}
+
+fn push_in_group(st: &AppState, caller: &Caller, name: &str) -> Result<()> {
+    let ids = st.db(|s| s.conv_group_members(&caller.user_id, name))?;
+    let mut list = Vec::with_capacity(ids.len());
+    for id in ids {
+        list.extend(load(st, &caller.user_id, &id)?);
+    }
+    st.push(
+        &caller.user_id,
+        &Push::ConversationInGroup {
+            group_name: name.to_owned(),
+            conversation_list: list,
+        },
+        Some(caller.session),
+    );
+    Ok(())
+}
+
+/// Implements `getConversationGroupList`.
+pub fn conv_groups(st: &AppState, caller: &Caller) -> Result<Vec<String>> {
+    st.db(|s| s.conv_groups(&caller.user_id))
+}
+
+/// Puts conversations in or out of a folder, collecting per-ID failures.
+fn move_conversations(
+    st: &AppState,
+    caller: &Caller,
+    name: &str,
+    ids: &[String],
+    member: bool,
+) -> Result<BatchReply> {
+    let mut reply = BatchReply::default();
+    let mut updated = Vec::new();
+    let mut size = st
+        .db(|s| s.conv_group_members(&caller.user_id, name))?
+        .len();
+    for id in ids {
+        let outcome = existing(st, caller, id).and_then(|_| {
+            if member && size >= MAX_CONV_GROUP_SIZE {
+                return Err(invalid(format!(
+                    "conversation group {name:?} holds at most {MAX_CONV_GROUP_SIZE} conversations"
+                )));
+            }
+            st.db(|s| s.set_in_conv_group(&caller.user_id, name, id, member))
+        });
+        match outcome {
+            Ok(changed) => {
+                if changed && member {
+                    size += 1;
+                }
+                updated.extend(load(st, &caller.user_id, id)?);
+                reply.success_conversation_id_list.push(id.clone());
+            }
+            Err(e) => reply
+                .failure_conversation_id_list
+                .push(ConversationFailure {
+                    conversation_id: id.clone(),
+                    code: e.code,
+                    message: e.message,
+                }),
+        }
+    }
+    sync_others(st, caller, updated.clone(), vec![]);
+    reply.updated = updated;
+    Ok(reply)
+}
+
+/// Implements `createConversationGroup`.
+pub fn create_conv_group(
+    st: &AppState,
+    caller: &Caller,
+    req: CreateConversationGroup,
+) -> Result<BatchReply> {
+    check_group_name("groupName", &req.group_name)?;
+    check_batch(&req.conversation_id_list)?;
+    let names = st.db(|s| s.conv_groups(&caller.user_id))?;
+    if names.contains(&req.group_name) {
+        return Err(ImError::new(
+            code::CONV_GROUP_EXISTS,
+            format!("conversation group {:?} already exists", req.group_name),
+        ));
+    }
+    if names.len() >= MAX_CONV_GROUPS {
+        return Err(invalid(format!(
+            "at most {MAX_CONV_GROUPS} conversation groups"
+        )));
+    }
+    st.db(|s| s.create_conv_group(&caller.user_id, &req.group_name, now()))?;
+    let reply = move_conversations(st, caller, &req.group_name, &req.conversation_id_list, true)?;
+    push_groups(st, caller)?;
+    Ok(reply)
+}
+
+/// Implements `deleteConversationGroup`.
+pub fn delete_conv_group(
+    st: &AppState,
+    caller: &Caller,
+    req: DeleteConversationGroup,
+) -> Result<Empty> {
+    let members = st.db(|s| s.conv_group_members(&caller.user_id, &req.group_name))?;
+    if !st.db(|s| s.delete_conv_group(&caller.user_id, &req.group_name))? {
+        return Err(conv_group_missing(&req.group_name));
+    }
+    let mut updated = Vec::new();
+    for id in members {
+        updated.extend(load(st, &caller.user_id, &id)?);
+    }
+    sync_others(st, caller, updated, vec![]);
+    push_groups(st, caller)?;
+    Ok(Empty {})
+}
+
+/// Implements `renameConversationGroup`.
+pub fn rename_conv_group(
+    st: &AppState,
+    caller: &Caller,
+    req: RenameConversationGroup,
+) -> Result<Empty> {
+    check_group_name("newName", &req.new_name)?;
+    let names = st.db(|s| s.conv_groups(&caller.user_id))?;
+    if !names.contains(&req.old_name) {
+        return Err(conv_group_missing(&req.old_name));
+    }
+    if req.old_name != req.new_name
+        && !st.db(|s| s.rename_conv_group(&caller.user_id, &req.old_name, &req.new_name))?
+    {
+        return Err(ImError::new(
+            code::CONV_GROUP_EXISTS,
+            format!("conversation group {:?} already exists", req.new_name),
+        ));
+    }
+    let members = st.db(|s| s.conv_group_members(&caller.user_id, &req.new_name))?;
+    let mut updated = Vec::new();
+    for id in members {
+        updated.extend(load(st, &caller.user_id, &id)?);
+    }
+    sync_others(st, caller, updated, vec![]);
+    push_groups(st, caller)?;
+    Ok(Empty {})
+}
+
+/// Implements `addConversationsToGroup`.
+pub fn add_to_conv_group(
+    st: &AppState,
+    caller: &Caller,
+    req: AddConversationsToGroup,
+) -> Result<BatchReply> {
+    check_batch(&req.conversation_id_list)?;
+    if !st
+        .db(|s| s.conv_groups(&caller.user_id))?
+        .contains(&req.group_name)
+    {
+        return Err(conv_group_missing(&req.group_name));
+    }
+    let reply = move_conversations(st, caller, &req.group_name, &req.conversation_id_list, true)?;
+    push_in_group(st, caller, &req.group_name)?;
+    Ok(reply)
+}
+
+/// Implements `deleteConversationsFromGroup`.
+pub fn remove_from_conv_group(
+    st: &AppState,
+    caller: &Caller,
+    req: DeleteConversationsFromGroup,
+) -> Result<BatchReply> {
+    check_batch(&req.conversation_id_list)?;
+    if !st
+        .db(|s| s.conv_groups(&caller.user_id))?
+        .contains(&req.group_name)
+    {
+        return Err(conv_group_missing(&req.group_name));
+    }
+    let reply = move_conversations(
+        st,
+        caller,
+        &req.group_name,
+        &req.conversation_id_list,
+        false,
+    )?;
+    push_in_group(st, caller, &req.group_name)?;
+    Ok(reply)
 }
 
 #[cfg(test)]

@@ -12,9 +12,13 @@ use axum::Router;
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
 use pigeon_proto::wire::{
-    CreateGroup, DismissGroup, GetConversationList, GetConversationProfile, GetGroupList,
-    GetGroupProfile, GetMessageList, JoinGroup, Login, LoginReply, Logout, Op, Ping, Push,
-    QuitGroup, Reply, Request, SendMessage, SetMessageRead, Sync, MAX_FRAME_BYTES,
+    AddConversationsToGroup, ClearHistoryMessage, CreateConversationGroup, CreateGroup,
+    DeleteConversation, DeleteConversationGroup, DeleteConversationsFromGroup, DismissGroup,
+    GetAllReceiveMessageOpt, GetConversationGroupList, GetConversationList, GetConversationProfile,
+    GetGroupList, GetGroupProfile, GetMessageList, JoinGroup, Login, LoginReply, Logout,
+    MarkConversation, Op, PinConversation, Ping, Push, QuitGroup, RenameConversationGroup, Reply,
+    Request, SendMessage, SetAllMessageRead, SetAllReceiveMessageOpt, SetConversationCustomData,
+    SetMessageRead, SetMessageRemindType, Sync, MAX_FRAME_BYTES,
 };
 use pigeon_proto::ImError;
 use serde_json::Value;
@@ -307,6 +311,67 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
         JoinGroup::NAME => to_value(groups::join(st, c, JoinGroup::parse(data)?)),
         QuitGroup::NAME => to_value(groups::quit(st, c, QuitGroup::parse(data)?.0)),
         DismissGroup::NAME => to_value(groups::dismiss(st, c, DismissGroup::parse(data)?.0)),
+        DeleteConversation::NAME => to_value(conversations::delete(
+            st,
+            c,
+            DeleteConversation::parse(data)?,
+        )),
+        ClearHistoryMessage::NAME => to_value(conversations::clear_history(
+            st,
+            c,
+            ClearHistoryMessage::parse(data)?,
+        )),
+        PinConversation::NAME => to_value(conversations::pin(st, c, PinConversation::parse(data)?)),
+        SetAllMessageRead::NAME => to_value(conversations::set_all_read(
+            st,
+            c,
+            SetAllMessageRead::parse(data)?,
+        )),
+        SetMessageRemindType::NAME => to_value(conversations::set_remind_type(
+            st,
+            c,
+            SetMessageRemindType::parse(data)?,
+        )),
+        SetAllReceiveMessageOpt::NAME => to_value(conversations::set_receive_opt(
+            st,
+            c,
+            SetAllReceiveMessageOpt::parse(data)?,
+        )),
+        GetAllReceiveMessageOpt::NAME => to_value(conversations::receive_opt(st, c)),
+        SetConversationCustomData::NAME => to_value(conversations::set_custom_data(
+            st,
+            c,
+            SetConversationCustomData::parse(data)?,
+        )),
+        MarkConversation::NAME => {
+            to_value(conversations::mark(st, c, MarkConversation::parse(data)?))
+        }
+        GetConversationGroupList::NAME => to_value(conversations::conv_groups(st, c)),
+        CreateConversationGroup::NAME => to_value(conversations::create_conv_group(
+            st,
+            c,
+            CreateConversationGroup::parse(data)?,
+        )),
+        DeleteConversationGroup::NAME => to_value(conversations::delete_conv_group(
+            st,
+            c,
+            DeleteConversationGroup::parse(data)?,
+        )),
+        RenameConversationGroup::NAME => to_value(conversations::rename_conv_group(
+            st,
+            c,
+            RenameConversationGroup::parse(data)?,
+        )),
+        AddConversationsToGroup::NAME => to_value(conversations::add_to_conv_group(
+            st,
+            c,
+            AddConversationsToGroup::parse(data)?,
+        )),
+        DeleteConversationsFromGroup::NAME => to_value(conversations::remove_from_conv_group(
+            st,
+            c,
+            DeleteConversationsFromGroup::parse(data)?,
+        )),
         Login::NAME => Err(ImError::new(
             code::REPEAT_LOGIN,
             "this connection is logged in",

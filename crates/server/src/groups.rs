@@ -96,6 +96,7 @@ fn tip(
             conv_id: conv_id.clone(),
             counts_unread: false,
             sets_last: true,
+            at_type: 0,
         })
         .collect();
     let mut rng = rand::rng();

@@ -138,9 +138,10 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
                 writeln!(out, "created app credentials in {}", creds_path.display())?
             }
             Source::File => writeln!(out, "app credentials: {}", creds_path.display())?,
-            Source::Env => {
-                writeln!(out, "app credentials from PIGEON_SDK_APP_ID and PIGEON_SECRET_KEY")?
-            }
+            Source::Env => writeln!(
+                out,
+                "app credentials from PIGEON_SDK_APP_ID and PIGEON_SECRET_KEY"
+            )?,
         }
         writeln!(out, "SDKAppID {}", creds.sdk_app_id)?;
         writeln!(out, "listening on ws://{addr}")?;

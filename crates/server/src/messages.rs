@@ -124,6 +124,25 @@ fn normalize(mut m: Message, from: &str) -> Message {
     m
 }
 
+/// How `viewer` is mentioned by `m` (`TYPES.CONV_AT_*`, 0 when not).
+fn at_type(m: &Message, viewer: &str) -> u32 {
+    let me = m.at_user_list.iter().any(|u| u == viewer);
+    let all = m.at_user_list.iter().any(|u| u == types::MSG_AT_ALL);
+    match (me, all) {
+        (true, true) => types::CONV_AT_ALL_AT_ME,
+        (true, false) => types::CONV_AT_ME,
+        (false, true) => types::CONV_AT_ALL,
+        (false, false) => 0,
+    }
+}
+
+/// Whether a receiver's remind type keeps this message from them (it stays in history).
+fn discarded(st: &AppState, user: &str, conv_id: &str, at: u32) -> Result<bool> {
+    let remind = st.db(|s| s.settings(user, conv_id))?.remind_type;
+    Ok(remind == types::MSG_REMIND_DISCARD
+        || (remind == types::MSG_REMIND_DISCARD_EXCEPT_AT && at == 0))
+}
+
 /// Who receives a message and their conversation for it.
 fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, Vec<Recipient>)> {
     let sender = &m.from;
@@ -136,13 +155,16 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
             conv_id: format!("C2C{}", m.to),
             counts_unread: false,
             sets_last,
+            at_type: 0,
         }];
-        if m.to != *sender {
+        let conv_id = format!("C2C{sender}");
+        if m.to != *sender && !discarded(st, &m.to, &conv_id, 0)? {
             list.push(Recipient {
                 user_id: m.to.clone(),
-                conv_id: format!("C2C{sender}"),
+                conv_id,
                 counts_unread: counts,
                 sets_last,
+                at_type: 0,
             });
         }
         return Ok((c2c_key(sender, &m.to), list));
@@ -156,15 +178,25 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         ));
     }
     let conv_id = format!("GROUP{}", m.to);
-    let list = members
-        .into_iter()
-        .map(|mm| Recipient {
-            counts_unread: counts && mm.user_id != *sender,
+    let mut list = Vec::with_capacity(members.len());
+    for mm in members {
+        let is_sender = mm.user_id == *sender;
+        let at = if is_sender {
+            0
+        } else {
+            at_type(m, &mm.user_id)
+        };
+        if !is_sender && discarded(st, &mm.user_id, &conv_id, at)? {
+            continue;
+        }
+        list.push(Recipient {
+            counts_unread: counts && !is_sender,
             user_id: mm.user_id,
             conv_id: conv_id.clone(),
             sets_last,
-        })
-        .collect();
+            at_type: at,
+        });
+    }
     Ok((group_key(&m.to), list))
 }
 
@@ -285,7 +317,8 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
     } else {
         req.count.min(100)
     };
-    let mut page = st.db(|s| s.messages_before(&conv_key, before, count + 1))?;
+    let cleared = st.db(|s| s.cleared_seq(me, &conv_key))?;
+    let mut page = st.db(|s| s.messages_before(&conv_key, before, cleared, count + 1))?;
     let is_completed = page.len() <= count as usize;
     page.truncate(count as usize);
     page.reverse();
@@ -315,7 +348,7 @@ pub fn sync(st: &AppState, caller: &Caller, req: Sync) -> Result<SyncReply> {
         .take(limit as usize)
         .map(|(inbox_seq, m)| InboxEntry {
             inbox_seq,
-            message: m.view_as(&caller.user_id),
+            message: m.map(|m| m.view_as(&caller.user_id)),
         })
         .collect();
     Ok(SyncReply {

@@ -5,6 +5,7 @@
 //! updates commit together or not at all, so a crash never leaves half a send behind.
 
 use pigeon_proto::model::{Group, Message};
+use pigeon_proto::wire::ReceiveMessageOpt;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::Path;
 use std::sync::Mutex;
@@ -38,6 +39,8 @@ pub struct Recipient {
     pub counts_unread: bool,
     /// Whether it becomes their conversation's last message.
     pub sets_last: bool,
+    /// `TYPES.CONV_AT_*` when it mentions them, else 0.
+    pub at_type: u32,
 }
 
 /// What storing a message did.
@@ -62,6 +65,38 @@ pub struct ConvRow {
     pub unread: u64,
     /// The last message, if it still exists.
     pub last_message: Option<Message>,
+    /// Unread @-mentions: `[{messageSequence, atType}]`.
+    pub at_info: Vec<serde_json::Value>,
+    /// The user's settings for it.
+    pub settings: ConvSettings,
+    /// Conversation groups it is in.
+    pub groups: Vec<String>,
+}
+
+/// A user's settings for one conversation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConvSettings {
+    /// Pinned on top.
+    pub pinned: bool,
+    /// Custom data.
+    pub custom_data: String,
+    /// Mark bits.
+    pub marks: u64,
+    /// `TYPES.MSG_REMIND_*`, '' for the default.
+    pub remind_type: String,
+}
+
+/// One setting change of [`Store::update_settings`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingChange {
+    /// Pin or unpin.
+    Pinned(bool),
+    /// Replace the custom data.
+    CustomData(String),
+    /// Set (true) or clear mark bits.
+    Mark(u64, bool),
+    /// Set the remind type.
+    RemindType(String),
 }
 
 /// A group row with its viewer-independent fields; membership comes separately.
@@ -100,24 +135,76 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Stored>;
     /// A message by ID.
     fn message(&self, id: &str) -> Result<Option<(String, Message)>>;
-    /// Up to `limit` messages of `conv_key` with a sequence below `before` (all when none),
-    /// newest first.
+    /// Up to `limit` messages of `conv_key` with a sequence below `before` (all when none) and
+    /// above `after`, newest first.
     fn messages_before(
         &self,
         conv_key: &str,
         before: Option<u64>,
+        after: u64,
         limit: u32,
     ) -> Result<Vec<Message>>;
-    /// A user's inbox after `after`, oldest first, at most `limit`.
-    fn inbox_after(&self, user_id: &str, after: u64, limit: u32) -> Result<Vec<(u64, Message)>>;
+    /// A user's inbox after `after`, oldest first, at most `limit`; None for an entry whose
+    /// message the user has cleared since.
+    fn inbox_after(
+        &self,
+        user_id: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Option<Message>)>>;
     /// A user's conversations.
     fn conversations(&self, user_id: &str) -> Result<Vec<ConvRow>>;
     /// One of a user's conversations.
     fn conversation(&self, user_id: &str, conv_id: &str) -> Result<Option<ConvRow>>;
     /// Creates an empty conversation row if there is none (e.g. on joining a group).
     fn ensure_conversation(&self, user_id: &str, conv_id: &str, conv_key: &str) -> Result<()>;
-    /// Sets a conversation's unread count to zero; false when there is no such conversation.
+    /// Sets a conversation's unread count to zero, clears its @-mentions and its unread mark;
+    /// false when there is no such conversation.
     fn mark_read(&self, user_id: &str, conv_id: &str) -> Result<bool>;
+    /// Marks every conversation whose ID starts with `prefix` (all when None) read; returns the
+    /// IDs that changed.
+    fn mark_all_read(&self, user_id: &str, prefix: Option<&str>) -> Result<Vec<String>>;
+    /// Applies a setting change to a conversation's settings.
+    fn update_settings(
+        &self,
+        user_id: &str,
+        conv_id: &str,
+        change: &SettingChange,
+        time: u64,
+    ) -> Result<()>;
+    /// A conversation's settings (defaults when none were made).
+    fn settings(&self, user_id: &str, conv_id: &str) -> Result<ConvSettings>;
+    /// Hides history up to the conversation's last sequence for this user, zeroes its unread
+    /// count and last message; false when there is no such conversation.
+    fn clear_history(&self, user_id: &str, conv_id: &str) -> Result<bool>;
+    /// The sequence up to which this user cleared a conversation's history (0 when never).
+    fn cleared_seq(&self, user_id: &str, conv_key: &str) -> Result<u64>;
+    /// Removes a conversation from the user's list (and its pin, marks, custom data, folders);
+    /// false when there was none.
+    fn delete_conversation(&self, user_id: &str, conv_id: &str) -> Result<bool>;
+    /// Names of the user's conversation groups, oldest first.
+    fn conv_groups(&self, user_id: &str) -> Result<Vec<String>>;
+    /// Creates a conversation group; false when the name is taken.
+    fn create_conv_group(&self, user_id: &str, name: &str, time: u64) -> Result<bool>;
+    /// Deletes a conversation group; false when there is none.
+    fn delete_conv_group(&self, user_id: &str, name: &str) -> Result<bool>;
+    /// Renames a conversation group; false when `old` is missing or `new` taken.
+    fn rename_conv_group(&self, user_id: &str, old: &str, new: &str) -> Result<bool>;
+    /// Puts a conversation into (true) or out of a conversation group; false when nothing
+    /// changed.
+    fn set_in_conv_group(
+        &self,
+        user_id: &str,
+        name: &str,
+        conv_id: &str,
+        member: bool,
+    ) -> Result<bool>;
+    /// Conversation IDs in a conversation group.
+    fn conv_group_members(&self, user_id: &str, name: &str) -> Result<Vec<String>>;
+    /// The global do-not-disturb setting.
+    fn receive_opt(&self, user_id: &str) -> Result<Option<ReceiveMessageOpt>>;
+    /// Stores the global do-not-disturb setting.
+    fn set_receive_opt(&self, user_id: &str, opt: &ReceiveMessageOpt) -> Result<()>;
     /// Creates a group with its first members; false when the ID is taken.
     fn create_group(&self, group: &Group, members: &[MemberRow]) -> Result<bool>;
     /// A group by ID, dismissed or not.
@@ -150,7 +237,21 @@ pub trait Store: Send + Sync + 'static {
     fn set_group_owner(&self, group_id: &str, owner_id: &str, time: u64) -> Result<()>;
 }
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_conversation_settings.sql"),
+];
+
+/// Columns of a conversation row joined with its last message, settings and folders.
+const CONV_SELECT: &str = "
+    SELECT c.conv_id, c.conv_key, c.unread, c.at_info, m.body,
+           COALESCE(s.pinned, 0), COALESCE(s.custom_data, ''), COALESCE(s.marks, 0),
+           COALESCE(s.remind_type, ''),
+           (SELECT json_group_array(g.name) FROM conv_group_members g
+             WHERE g.user_id = c.user_id AND g.conv_id = c.conv_id)
+    FROM conversations c
+    LEFT JOIN messages m ON c.last_message_id != '' AND m.id = c.last_message_id
+    LEFT JOIN conv_settings s ON s.user_id = c.user_id AND s.conv_id = c.conv_id";
 
 /// The embedded store: one SQLite file in WAL mode.
 pub struct SqliteStore {
@@ -208,23 +309,54 @@ fn next_seq(tx: &Transaction<'_>, table: &str, key_col: &str, key: &str) -> Resu
     Ok(tx.query_row(&sql, [key], |r| r.get(0))?)
 }
 
-fn conv_row(conn: &Connection, row: (String, String, u64, String)) -> Result<ConvRow> {
-    let (conv_id, conv_key, unread, last_id) = row;
-    let last_message = if last_id.is_empty() {
-        None
-    } else {
-        conn.query_row("SELECT body FROM messages WHERE id = ?1", [&last_id], |r| {
-            r.get(0)
-        })
-        .optional()?
-        .map(parse_message)
-        .transpose()?
-    };
+/// A conversation row as read by [`CONV_SELECT`], not yet parsed.
+type RawConv = (
+    String,
+    String,
+    u64,
+    String,
+    Option<String>,
+    bool,
+    String,
+    i64,
+    String,
+    String,
+);
+
+fn read_conv(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConv> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn conv_row(raw: RawConv) -> Result<ConvRow> {
+    let (conv_id, conv_key, unread, at_info, body, pinned, custom_data, marks, remind, groups) =
+        raw;
+    let mut groups: Vec<String> = serde_json::from_str(&groups)?;
+    groups.sort();
     Ok(ConvRow {
         conv_id,
         conv_key,
         unread,
-        last_message,
+        last_message: body.map(parse_message).transpose()?,
+        at_info: serde_json::from_str(&at_info)?,
+        // Marks are a 64-bit set stored as its bit pattern.
+        settings: ConvSettings {
+            pinned,
+            custom_data,
+            marks: marks as u64,
+            remind_type: remind,
+        },
+        groups,
     })
 }
 
@@ -312,6 +444,20 @@ impl Store for SqliteStore {
                         r.sets_last
                     ],
                 )?;
+                if r.at_type > 0 {
+                    let at = serde_json::json!({"messageSequence": seq, "atType": r.at_type});
+                    tx.execute(
+                        "UPDATE conversations SET at_info = json_insert(at_info, '$[#]', json(?3))
+                         WHERE user_id = ?1 AND conv_id = ?2",
+                        params![r.user_id, r.conv_id, at.to_string()],
+                    )?;
+                }
+                // A new message brings a hidden conversation back.
+                tx.execute(
+                    "UPDATE conv_settings SET marks = marks & ~8
+                     WHERE user_id = ?1 AND conv_id = ?2 AND marks & 8",
+                    params![r.user_id, r.conv_id],
+                )?;
                 inbox.push((r.user_id.clone(), n));
             }
             tx.commit()?;
@@ -336,30 +482,41 @@ impl Store for SqliteStore {
         &self,
         conv_key: &str,
         before: Option<u64>,
+        after: u64,
         limit: u32,
     ) -> Result<Vec<Message>> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT body FROM messages WHERE conv_key = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+                "SELECT body FROM messages WHERE conv_key = ?1 AND seq < ?2 AND seq > ?3
+                 ORDER BY seq DESC LIMIT ?4",
             )?;
             let before = before.unwrap_or(i64::MAX as u64);
-            let rows = stmt.query_map(params![conv_key, before, limit], |r| r.get::<_, String>(0))?;
+            let rows = stmt.query_map(params![conv_key, before, after, limit], |r| {
+                r.get::<_, String>(0)
+            })?;
             rows.map(|b| parse_message(b?)).collect()
         })
     }
 
-    fn inbox_after(&self, user_id: &str, after: u64, limit: u32) -> Result<Vec<(u64, Message)>> {
+    fn inbox_after(
+        &self,
+        user_id: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, Option<Message>)>> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT i.inbox_seq, m.body FROM inbox i JOIN messages m ON m.id = i.message_id
+                "SELECT i.inbox_seq, CASE WHEN h.seq IS NULL OR m.seq > h.seq THEN m.body END
+                 FROM inbox i JOIN messages m ON m.id = i.message_id
+                 LEFT JOIN history_cleared h ON h.user_id = i.user_id AND h.conv_key = m.conv_key
                  WHERE i.user_id = ?1 AND i.inbox_seq > ?2 ORDER BY i.inbox_seq LIMIT ?3",
             )?;
             let rows = stmt.query_map(params![user_id, after, limit], |r| {
-                Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+                Ok((r.get::<_, u64>(0)?, r.get::<_, Option<String>>(1)?))
             })?;
             rows.map(|row| {
                 let (n, b) = row?;
-                Ok((n, parse_message(b)?))
+                Ok((n, b.map(parse_message).transpose()?))
             })
             .collect()
         })
@@ -367,30 +524,23 @@ impl Store for SqliteStore {
 
     fn conversations(&self, user_id: &str) -> Result<Vec<ConvRow>> {
         self.with(|conn| {
-            let rows: Vec<(String, String, u64, String)> = conn
-                .prepare_cached(
-                    "SELECT conv_id, conv_key, unread, last_message_id FROM conversations
-                     WHERE user_id = ?1 ORDER BY last_time DESC",
-                )?
-                .query_map([user_id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })?
+            let sql = format!("{CONV_SELECT} WHERE c.user_id = ?1 ORDER BY c.last_time DESC");
+            let rows: Vec<RawConv> = conn
+                .prepare_cached(&sql)?
+                .query_map([user_id], read_conv)?
                 .collect::<rusqlite::Result<_>>()?;
-            rows.into_iter().map(|row| conv_row(conn, row)).collect()
+            rows.into_iter().map(conv_row).collect()
         })
     }
 
     fn conversation(&self, user_id: &str, conv_id: &str) -> Result<Option<ConvRow>> {
         self.with(|conn| {
-            let row = conn
-                .query_row(
-                    "SELECT conv_id, conv_key, unread, last_message_id FROM conversations
-                     WHERE user_id = ?1 AND conv_id = ?2",
-                    [user_id, conv_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
+            let sql = format!("{CONV_SELECT} WHERE c.user_id = ?1 AND c.conv_id = ?2");
+            let raw = conn
+                .prepare_cached(&sql)?
+                .query_row([user_id, conv_id], read_conv)
                 .optional()?;
-            row.map(|row| conv_row(conn, row)).transpose()
+            raw.map(conv_row).transpose()
         })
     }
 
@@ -406,10 +556,16 @@ impl Store for SqliteStore {
 
     fn mark_read(&self, user_id: &str, conv_id: &str) -> Result<bool> {
         self.with(|conn| {
-            let n = conn.execute(
-                "UPDATE conversations SET unread = 0 WHERE user_id = ?1 AND conv_id = ?2",
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "UPDATE conversations SET unread = 0, at_info = '[]' WHERE user_id = ?1 AND conv_id = ?2",
                 [user_id, conv_id],
             )?;
+            tx.execute(
+                "UPDATE conv_settings SET marks = marks & ~2 WHERE user_id = ?1 AND conv_id = ?2",
+                [user_id, conv_id],
+            )?;
+            tx.commit()?;
             Ok(n > 0)
         })
     }
@@ -590,6 +746,290 @@ impl Store for SqliteStore {
         })
     }
 
+    fn mark_all_read(&self, user_id: &str, prefix: Option<&str>) -> Result<Vec<String>> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let pattern = format!("{}%", prefix.unwrap_or(""));
+            let ids: Vec<String> = tx
+                .prepare(
+                    "SELECT conv_id FROM conversations
+                     WHERE user_id = ?1 AND conv_id LIKE ?2 AND conv_id != '@TIM#SYSTEM'
+                       AND (unread > 0 OR at_info != '[]')",
+                )?
+                .query_map([user_id, pattern.as_str()], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in &ids {
+                tx.execute(
+                    "UPDATE conversations SET unread = 0, at_info = '[]' WHERE user_id = ?1 AND conv_id = ?2",
+                    [user_id, id.as_str()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
+    fn update_settings(
+        &self,
+        user_id: &str,
+        conv_id: &str,
+        change: &SettingChange,
+        time: u64,
+    ) -> Result<()> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT OR IGNORE INTO conv_settings (user_id, conv_id) VALUES (?1, ?2)",
+                [user_id, conv_id],
+            )?;
+            let (sql, value): (&str, rusqlite::types::Value) = match change {
+                SettingChange::Pinned(p) => (
+                    "UPDATE conv_settings SET pinned = ?3, pin_time = ?4 WHERE user_id = ?1 AND conv_id = ?2",
+                    i64::from(*p).into(),
+                ),
+                SettingChange::CustomData(d) => (
+                    "UPDATE conv_settings SET custom_data = ?3 WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
+                    d.clone().into(),
+                ),
+                SettingChange::Mark(bits, true) => (
+                    "UPDATE conv_settings SET marks = marks | ?3 WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
+                    (*bits as i64).into(),
+                ),
+                SettingChange::Mark(bits, false) => (
+                    "UPDATE conv_settings SET marks = marks & ~?3 WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
+                    (*bits as i64).into(),
+                ),
+                SettingChange::RemindType(t) => (
+                    "UPDATE conv_settings SET remind_type = ?3 WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
+                    t.clone().into(),
+                ),
+            };
+            tx.execute(sql, params![user_id, conv_id, value, time])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn settings(&self, user_id: &str, conv_id: &str) -> Result<ConvSettings> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT pinned, custom_data, marks, remind_type FROM conv_settings
+                     WHERE user_id = ?1 AND conv_id = ?2",
+                    [user_id, conv_id],
+                    |r| {
+                        Ok(ConvSettings {
+                            pinned: r.get(0)?,
+                            custom_data: r.get(1)?,
+                            marks: r.get::<_, i64>(2)? as u64,
+                            remind_type: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?
+                .unwrap_or_default())
+        })
+    }
+
+    fn clear_history(&self, user_id: &str, conv_id: &str) -> Result<bool> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let key: Option<String> = tx
+                .query_row(
+                    "SELECT conv_key FROM conversations WHERE user_id = ?1 AND conv_id = ?2",
+                    [user_id, conv_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(key) = key else { return Ok(false) };
+            let seq: u64 = tx
+                .query_row(
+                    "SELECT last_seq FROM conv_seq WHERE conv_key = ?1",
+                    [&key],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0);
+            tx.execute(
+                "INSERT INTO history_cleared (user_id, conv_key, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(user_id, conv_key) DO UPDATE SET seq = excluded.seq",
+                params![user_id, key, seq],
+            )?;
+            tx.execute(
+                "UPDATE conversations SET unread = 0, at_info = '[]', last_message_id = ''
+                 WHERE user_id = ?1 AND conv_id = ?2",
+                [user_id, conv_id],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    fn cleared_seq(&self, user_id: &str, conv_key: &str) -> Result<u64> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT seq FROM history_cleared WHERE user_id = ?1 AND conv_key = ?2",
+                    [user_id, conv_key],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })
+    }
+
+    fn delete_conversation(&self, user_id: &str, conv_id: &str) -> Result<bool> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM conversations WHERE user_id = ?1 AND conv_id = ?2",
+                [user_id, conv_id],
+            )?;
+            tx.execute(
+                "UPDATE conv_settings SET pinned = 0, pin_time = 0, custom_data = '', marks = 0
+                 WHERE user_id = ?1 AND conv_id = ?2",
+                [user_id, conv_id],
+            )?;
+            tx.execute(
+                "DELETE FROM conv_group_members WHERE user_id = ?1 AND conv_id = ?2",
+                [user_id, conv_id],
+            )?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+    }
+
+    fn conv_groups(&self, user_id: &str) -> Result<Vec<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT name FROM conv_groups WHERE user_id = ?1 ORDER BY created, name",
+            )?;
+            let rows = stmt.query_map([user_id], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn create_conv_group(&self, user_id: &str, name: &str, time: u64) -> Result<bool> {
+        self.with(|conn| {
+            let n = conn.execute(
+                "INSERT OR IGNORE INTO conv_groups (user_id, name, created) VALUES (?1, ?2, ?3)",
+                params![user_id, name, time],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    fn delete_conv_group(&self, user_id: &str, name: &str) -> Result<bool> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let n = tx.execute(
+                "DELETE FROM conv_groups WHERE user_id = ?1 AND name = ?2",
+                [user_id, name],
+            )?;
+            tx.execute(
+                "DELETE FROM conv_group_members WHERE user_id = ?1 AND name = ?2",
+                [user_id, name],
+            )?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+    }
+
+    fn rename_conv_group(&self, user_id: &str, old: &str, new: &str) -> Result<bool> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let taken = tx
+                .query_row(
+                    "SELECT 1 FROM conv_groups WHERE user_id = ?1 AND name = ?2",
+                    [user_id, new],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some();
+            if taken {
+                return Ok(false);
+            }
+            let n = tx.execute(
+                "UPDATE conv_groups SET name = ?3 WHERE user_id = ?1 AND name = ?2",
+                [user_id, old, new],
+            )?;
+            tx.execute(
+                "UPDATE conv_group_members SET name = ?3 WHERE user_id = ?1 AND name = ?2",
+                [user_id, old, new],
+            )?;
+            tx.commit()?;
+            Ok(n > 0)
+        })
+    }
+
+    fn set_in_conv_group(
+        &self,
+        user_id: &str,
+        name: &str,
+        conv_id: &str,
+        member: bool,
+    ) -> Result<bool> {
+        self.with(|conn| {
+            let sql = if member {
+                "INSERT OR IGNORE INTO conv_group_members (user_id, name, conv_id) VALUES (?1, ?2, ?3)"
+            } else {
+                "DELETE FROM conv_group_members WHERE user_id = ?1 AND name = ?2 AND conv_id = ?3"
+            };
+            Ok(conn.execute(sql, [user_id, name, conv_id])? > 0)
+        })
+    }
+
+    fn conv_group_members(&self, user_id: &str, name: &str) -> Result<Vec<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT conv_id FROM conv_group_members WHERE user_id = ?1 AND name = ?2
+                 ORDER BY conv_id",
+            )?;
+            let rows = stmt.query_map([user_id, name], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn receive_opt(&self, user_id: &str) -> Result<Option<ReceiveMessageOpt>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT remind_type, start_time, end_time, is_repeated FROM receive_opt
+                     WHERE user_id = ?1",
+                    [user_id],
+                    |r| {
+                        Ok(ReceiveMessageOpt {
+                            message_remind_type: r.get(0)?,
+                            start_time: r.get(1)?,
+                            end_time: r.get(2)?,
+                            is_repeated: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+
+    fn set_receive_opt(&self, user_id: &str, opt: &ReceiveMessageOpt) -> Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO receive_opt (user_id, remind_type, start_time, end_time, is_repeated)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(user_id) DO UPDATE SET remind_type = excluded.remind_type,
+                   start_time = excluded.start_time, end_time = excluded.end_time,
+                   is_repeated = excluded.is_repeated",
+                params![
+                    user_id,
+                    opt.message_remind_type,
+                    opt.start_time,
+                    opt.end_time,
+                    opt.is_repeated
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
     fn inbox_head(&self, user_id: &str) -> Result<u64> {
         self.with(|conn| {
             Ok(conn
@@ -640,12 +1080,14 @@ pub(crate) mod conformance {
                 conv_id: format!("C2C{to}"),
                 counts_unread: false,
                 sets_last: true,
+                at_type: 0,
             },
             Recipient {
                 user_id: to.into(),
                 conv_id: format!("C2C{from}"),
                 counts_unread: true,
                 sets_last: true,
+                at_type: 0,
             },
         ]
     }
@@ -655,6 +1097,7 @@ pub(crate) mod conformance {
         sequences_inbox_and_unread(s);
         idempotent_by_id(s);
         groups(s);
+        settings_clears_and_folders(s);
     }
 
     fn sequences_inbox_and_unread(s: &dyn Store) {
@@ -673,12 +1116,12 @@ pub(crate) mod conformance {
             assert_eq!(st.message.time, 100 + i);
             assert_eq!(st.inbox, vec![("a".to_string(), i), ("b".to_string(), i)]);
         }
-        let page = s.messages_before(key, None, 2).expect("page");
+        let page = s.messages_before(key, None, 0, 2).expect("page");
         assert_eq!(
             page.iter().map(|m| m.sequence).collect::<Vec<_>>(),
             vec![3, 2]
         );
-        let older = s.messages_before(key, Some(2), 10).expect("older");
+        let older = s.messages_before(key, Some(2), 0, 10).expect("older");
         assert_eq!(older.len(), 1);
         let inbox = s.inbox_after("b", 1, 10).expect("inbox");
         assert_eq!(
@@ -711,6 +1154,7 @@ pub(crate) mod conformance {
             conv_id: "C2Ca".into(),
             counts_unread: false,
             sets_last: false,
+            at_type: 0,
         }];
         s.store_message(key, &msg("m4", "a", "b"), 200, &quiet)
             .expect("store");
@@ -733,7 +1177,7 @@ pub(crate) mod conformance {
         assert!(!again.is_new);
         assert!(again.inbox.is_empty());
         assert_eq!(again.message.sequence, first.message.sequence);
-        assert_eq!(s.messages_before(key, None, 10).expect("page").len(), 1);
+        assert_eq!(s.messages_before(key, None, 0, 10).expect("page").len(), 1);
         assert_eq!(s.inbox_head("y").expect("head"), 1);
         let other = s.store_message(key, &msg("dup", "y", "x"), 3, &recips("y", "x"));
         assert!(matches!(other, Err(StoreError::IdConflict(_))));
@@ -788,6 +1232,96 @@ pub(crate) mod conformance {
         assert!(s.group("g1").expect("group").expect("exists").dismissed);
         assert!(s.groups_of("o").expect("groups").is_empty());
         s.add_application("g1", "z", "hi", 7).expect("apply");
+    }
+
+    fn settings_clears_and_folders(s: &dyn Store) {
+        let key = "c2c\u{1f}p\u{1f}q";
+        for i in 1..=3 {
+            let mut r = recips("p", "q");
+            r[1].at_type = if i == 2 { 1 } else { 0 };
+            s.store_message(key, &msg(&format!("pq{i}"), "p", "q"), i, &r)
+                .expect("store");
+        }
+        let conv = s.conversation("q", "C2Cp").expect("conv").expect("exists");
+        assert_eq!(conv.at_info.len(), 1);
+        assert_eq!(conv.at_info[0]["messageSequence"], 2);
+        s.update_settings("q", "C2Cp", &SettingChange::Pinned(true), 9)
+            .expect("pin");
+        s.update_settings("q", "C2Cp", &SettingChange::Mark(1 << 40, true), 9)
+            .expect("mark");
+        s.update_settings("q", "C2Cp", &SettingChange::Mark(8, true), 9)
+            .expect("hide");
+        s.update_settings("q", "C2Cp", &SettingChange::CustomData("cd".into()), 9)
+            .expect("cd");
+        let got = s.settings("q", "C2Cp").expect("settings");
+        assert!(got.pinned);
+        assert_eq!(got.marks, (1 << 40) | 8);
+        assert_eq!(got.custom_data, "cd");
+        // A new message unhides.
+        s.store_message(key, &msg("pq4", "p", "q"), 4, &recips("p", "q"))
+            .expect("store");
+        assert_eq!(s.settings("q", "C2Cp").expect("settings").marks, 1 << 40);
+        assert!(s.mark_read("q", "C2Cp").expect("read"));
+        assert!(s
+            .conversation("q", "C2Cp")
+            .expect("conv")
+            .expect("exists")
+            .at_info
+            .is_empty());
+        // Clearing hides history for q only.
+        assert!(s.clear_history("q", "C2Cp").expect("clear"));
+        assert_eq!(s.cleared_seq("q", key).expect("cleared"), 4);
+        assert!(s
+            .messages_before(key, None, 4, 10)
+            .expect("page")
+            .is_empty());
+        assert_eq!(s.messages_before(key, None, 0, 10).expect("page").len(), 4);
+        let inbox = s.inbox_after("q", 0, 10).expect("inbox");
+        assert!(
+            inbox.iter().all(|(_, m)| m.is_none()),
+            "cleared entries carry no message"
+        );
+        let c = s.conversation("q", "C2Cp").expect("conv").expect("exists");
+        assert!(c.last_message.is_none());
+        // Folders.
+        assert!(s.create_conv_group("q", "work", 1).expect("create"));
+        assert!(!s.create_conv_group("q", "work", 2).expect("twice"));
+        assert!(s.set_in_conv_group("q", "work", "C2Cp", true).expect("add"));
+        assert_eq!(
+            s.conversation("q", "C2Cp").expect("c").expect("e").groups,
+            vec!["work"]
+        );
+        assert!(s.create_conv_group("q", "home", 3).expect("create"));
+        assert!(!s.rename_conv_group("q", "work", "home").expect("taken"));
+        assert!(s.rename_conv_group("q", "work", "office").expect("rename"));
+        assert_eq!(
+            s.conv_group_members("q", "office").expect("members"),
+            vec!["C2Cp"]
+        );
+        assert!(s.delete_conv_group("q", "office").expect("delete"));
+        assert_eq!(s.conv_groups("q").expect("groups"), vec!["home"]);
+        // Deleting the conversation keeps the remind type.
+        s.update_settings("q", "C2Cp", &SettingChange::RemindType("Discard".into()), 9)
+            .expect("remind");
+        assert!(s.delete_conversation("q", "C2Cp").expect("delete"));
+        assert!(s.conversation("q", "C2Cp").expect("conv").is_none());
+        let left = s.settings("q", "C2Cp").expect("settings");
+        assert_eq!(
+            (left.pinned, left.marks, left.remind_type.as_str()),
+            (false, 0, "Discard")
+        );
+        let opt = ReceiveMessageOpt {
+            message_remind_type: "AcceptNotNotify".into(),
+            start_time: 5,
+            end_time: 10,
+            is_repeated: true,
+        };
+        s.set_receive_opt("q", &opt).expect("opt");
+        assert_eq!(s.receive_opt("q").expect("opt"), Some(opt));
+        assert_eq!(
+            s.mark_all_read("p", None).expect("all read"),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
