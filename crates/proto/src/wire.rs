@@ -12,8 +12,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Largest text frame either side accepts; bigger frames are refused, not buffered.
+/// Largest frame the server accepts from a client; bigger frames are refused, not buffered.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// Largest frame a client accepts from the server (a sync page of 200 messages of 12 KB).
+pub const MAX_SERVER_FRAME_BYTES: usize = 16 * 1024 * 1024;
 
 /// Largest message body (payload plus custom data), the seed's fixed 12 KB.
 pub const MAX_MESSAGE_BODY_BYTES: usize = 12 * 1024;
@@ -261,16 +264,28 @@ pub struct ConversationReply {
 }
 op!(SetMessageRead, "setMessageRead", ConversationReply);
 
-/// All of this user's conversations (`getConversationList`).
+/// A page of this user's conversations, in conversationID order (`getConversationList`).
+/// Pages keep every frame small and stay stable while conversations change.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct GetConversationList {}
+#[serde(rename_all = "camelCase", default)]
+pub struct GetConversationList {
+    /// Continue after this conversationID (from the previous page).
+    pub after: Option<String>,
+    /// Page size (server caps it at [`CONVERSATION_PAGE_MAX`]).
+    pub count: u32,
+}
 
-/// Reply to [`GetConversationList`].
+/// Most conversations one [`GetConversationList`] page returns.
+pub const CONVERSATION_PAGE_MAX: u32 = 500;
+
+/// Reply to [`GetConversationList`] (and the list of conversations other calls changed).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConversationListReply {
-    /// Newest first.
+    /// The conversations.
     pub conversation_list: Vec<Conversation>,
+    /// Whether this is the last page.
+    pub is_completed: bool,
 }
 op!(
     GetConversationList,

@@ -3,7 +3,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use pigeon_proto::error::code;
-use pigeon_proto::wire::{Op, Push, Reply, Request, MAX_FRAME_BYTES};
+use pigeon_proto::wire::{Op, Push, Reply, Request, MAX_SERVER_FRAME_BYTES};
 use pigeon_proto::ImError;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -40,8 +40,8 @@ impl Conn {
     /// connection does.
     pub async fn connect(url: &str) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>), ImError> {
         let mut config = WebSocketConfig::default();
-        config.max_message_size = Some(MAX_FRAME_BYTES);
-        config.max_frame_size = Some(MAX_FRAME_BYTES);
+        config.max_message_size = Some(MAX_SERVER_FRAME_BYTES);
+        config.max_frame_size = Some(MAX_SERVER_FRAME_BYTES);
         let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
         let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await

@@ -146,7 +146,24 @@ impl Inner {
     }
 
     pub(crate) async fn refresh_conversations(&self, gen: u64, conn: &Conn) -> Result<(), ImError> {
-        let list = conn.call(&GetConversationList {}).await?.conversation_list;
+        let mut list = Vec::new();
+        let mut after = None;
+        loop {
+            let page = conn
+                .call(&GetConversationList {
+                    after: after.clone(),
+                    count: 0,
+                })
+                .await?;
+            after = page
+                .conversation_list
+                .last()
+                .map(|c| c.conversation_id.clone());
+            list.extend(page.conversation_list);
+            if page.is_completed || after.is_none() {
+                break;
+            }
+        }
         self.apply(gen, |st| st.update_conversations(list, true));
         Ok(())
     }
@@ -213,6 +230,9 @@ impl Inner {
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
         let mut gap_at: Option<tokio::time::Instant> = None;
+        // Rung when a send's ack filled the gap before received messages: they are applied and
+        // reported here, so MESSAGE_RECEIVED only ever comes from this task, in inbox order.
+        let wake = self.lock_state().wake.clone();
         loop {
             let gap_timer = async {
                 match gap_at {
@@ -259,6 +279,12 @@ impl Inner {
                         }
                     }
                 },
+                _ = wake.notified() => {
+                    self.apply(gen, |st| st.release());
+                    if !self.lock_state().has_gap() {
+                        gap_at = None;
+                    }
+                }
                 _ = gap_timer => {
                     gap_at = None;
                     let synced = async {

@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub conv_groups: Vec<String>,
     /// The global do-not-disturb setting, once known.
     pub receive_opt: Option<pigeon_proto::wire::ReceiveMessageOpt>,
+    /// Tells the session task that received entries wait behind an applied own entry.
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl State {
@@ -160,18 +162,38 @@ impl State {
         }
     }
 
-    /// Takes in inbox entry `n`, applies every entry now contiguous, and returns the events.
+    /// Takes in inbox entry `n`, applies the entries now contiguous, and returns the events.
     /// Entries at or below the cursor are duplicates and change nothing.
     pub fn take_inbox(&mut self, n: u64, entry: PendingEntry) -> Vec<Event> {
         let cursor = self.cursor.unwrap_or(0);
-        if n <= cursor || self.pending.contains_key(&n) {
+        if n <= cursor {
             return vec![];
         }
-        self.pending.insert(n, entry);
+        let own = matches!(entry, PendingEntry::Own);
+        self.pending.entry(n).or_insert(entry);
+        // The ack of a send (on the sending task) moves the cursor over own entries only;
+        // received messages behind them are left to the session task, woken for them, so
+        // two tasks never race to report messages out of inbox order.
+        self.advance(own)
+    }
+
+    /// Applies every entry now contiguous with the cursor and returns the events (the
+    /// session task, when [`State::wake`] rings).
+    pub fn release(&mut self) -> Vec<Event> {
+        self.advance(false)
+    }
+
+    fn advance(&mut self, own_only: bool) -> Vec<Event> {
+        let cursor = self.cursor.unwrap_or(0);
         let mut next = cursor;
         let mut received = Vec::new();
         let mut convs = Vec::new();
         while let Some(e) = self.pending.remove(&(next + 1)) {
+            if own_only && matches!(e, PendingEntry::Received(..)) {
+                self.pending.insert(next + 1, e);
+                self.wake.notify_one();
+                break;
+            }
             next += 1;
             if let PendingEntry::Received(m, c) = e {
                 // Only this instance's own sends are already known to the app; a message
@@ -293,5 +315,25 @@ mod tests {
                 && e.data == serde_json::json!(2)));
         let ev = st.update_conversations(vec![conv("C2Ca", "C2C", 2)], false);
         assert!(ev.is_empty(), "no change, no event");
+    }
+
+    #[test]
+    fn an_ack_leaves_received_entries_to_the_session_task() {
+        let mut st = State {
+            cursor: Some(0),
+            ..Default::default()
+        };
+        // Pushed 2 arrives before the ack of own message 1.
+        assert!(received(&st.take_inbox(2, PendingEntry::Received(msg("b"), None))).is_empty());
+        let wake = st.wake.clone();
+        // The ack moves the cursor over 1 only and rings the session task...
+        assert!(received(&st.take_inbox(1, PendingEntry::Own)).is_empty());
+        assert_eq!(st.cursor, Some(1));
+        let rung = futures_util::FutureExt::now_or_never(wake.notified());
+        assert!(rung.is_some(), "the session task is woken");
+        // ...which reports 2.
+        assert_eq!(received(&st.release()), ["b"]);
+        assert_eq!(st.cursor, Some(2));
+        assert!(!st.has_gap());
     }
 }

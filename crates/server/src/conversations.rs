@@ -11,9 +11,10 @@ use pigeon_proto::wire::{
     AddConversationsToGroup, BatchReply, ClearHistoryMessage, ConversationFailure,
     ConversationIdList, ConversationIdReply, ConversationListReply, ConversationReply,
     CreateConversationGroup, DeleteConversation, DeleteConversationGroup,
-    DeleteConversationsFromGroup, Empty, MarkConversation, PinConversation, Push,
-    ReceiveMessageOpt, RemindTypeReply, RenameConversationGroup, SetAllMessageRead,
+    DeleteConversationsFromGroup, Empty, GetConversationList, MarkConversation, PinConversation,
+    Push, ReceiveMessageOpt, RemindTypeReply, RenameConversationGroup, SetAllMessageRead,
     SetAllReceiveMessageOpt, SetConversationCustomData, SetMessageRemindType, UserFailure, UserRef,
+    CONVERSATION_PAGE_MAX,
 };
 use pigeon_proto::{ImError, Result};
 
@@ -130,15 +131,28 @@ pub fn load(st: &AppState, user_id: &str, conv_id: &str) -> Result<Option<Conver
         .transpose()
 }
 
-/// Implements `getConversationList`: pinned first, then newest first.
-pub fn list(st: &AppState, caller: &Caller) -> Result<ConversationListReply> {
-    let rows = st.db(|s| s.conversations(&caller.user_id))?;
-    let mut conversation_list: Vec<Conversation> = rows
+/// Implements `getConversationList`, a page at a time in conversationID order (the SDK sorts).
+pub fn list(
+    st: &AppState,
+    caller: &Caller,
+    req: GetConversationList,
+) -> Result<ConversationListReply> {
+    let limit = if req.count == 0 {
+        CONVERSATION_PAGE_MAX
+    } else {
+        req.count.min(CONVERSATION_PAGE_MAX)
+    };
+    let rows = st.db(|s| s.conversations(&caller.user_id, req.after.as_deref(), limit + 1))?;
+    let is_completed = rows.len() <= limit as usize;
+    let conversation_list = rows
         .into_iter()
+        .take(limit as usize)
         .map(|r| build(st, &caller.user_id, r))
         .collect::<Result<_>>()?;
-    conversation_list.sort_by_key(|c| std::cmp::Reverse(c.sort_key()));
-    Ok(ConversationListReply { conversation_list })
+    Ok(ConversationListReply {
+        conversation_list,
+        is_completed,
+    })
 }
 
 fn not_found(conv_id: &str) -> ImError {
@@ -208,6 +222,7 @@ pub fn set_all_read(
     sync_others(st, caller, updated.clone(), vec![]);
     Ok(ConversationListReply {
         conversation_list: updated,
+        is_completed: true,
     })
 }
 

@@ -295,7 +295,11 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
             c,
             &SetMessageRead::parse(data)?.conversation_id,
         )),
-        GetConversationList::NAME => to_value(conversations::list(st, c)),
+        GetConversationList::NAME => to_value(conversations::list(
+            st,
+            c,
+            GetConversationList::parse(data)?,
+        )),
         GetConversationProfile::NAME => to_value(conversations::profile(
             st,
             c,

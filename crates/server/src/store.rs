@@ -152,12 +152,11 @@ pub trait Store: Send + Sync + 'static {
         after: u64,
         limit: u32,
     ) -> Result<Vec<(u64, Option<Message>)>>;
-    /// A user's conversations.
-    fn conversations(&self, user_id: &str) -> Result<Vec<ConvRow>>;
+    /// Up to `limit` of a user's conversations after conversationID `after`, in ID order.
+    fn conversations(&self, user_id: &str, after: Option<&str>, limit: u32)
+        -> Result<Vec<ConvRow>>;
     /// One of a user's conversations.
     fn conversation(&self, user_id: &str, conv_id: &str) -> Result<Option<ConvRow>>;
-    /// Creates an empty conversation row if there is none (e.g. on joining a group).
-    fn ensure_conversation(&self, user_id: &str, conv_id: &str, conv_key: &str) -> Result<()>;
     /// Sets a conversation's unread count to zero, clears its @-mentions and its unread mark;
     /// false when there is no such conversation.
     fn mark_read(&self, user_id: &str, conv_id: &str) -> Result<bool>;
@@ -522,12 +521,19 @@ impl Store for SqliteStore {
         })
     }
 
-    fn conversations(&self, user_id: &str) -> Result<Vec<ConvRow>> {
+    fn conversations(
+        &self,
+        user_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ConvRow>> {
         self.with(|conn| {
-            let sql = format!("{CONV_SELECT} WHERE c.user_id = ?1 ORDER BY c.last_time DESC");
+            let sql = format!(
+                "{CONV_SELECT} WHERE c.user_id = ?1 AND c.conv_id > ?2 ORDER BY c.conv_id LIMIT ?3"
+            );
             let rows: Vec<RawConv> = conn
                 .prepare_cached(&sql)?
-                .query_map([user_id], read_conv)?
+                .query_map(params![user_id, after.unwrap_or(""), limit], read_conv)?
                 .collect::<rusqlite::Result<_>>()?;
             rows.into_iter().map(conv_row).collect()
         })
@@ -541,16 +547,6 @@ impl Store for SqliteStore {
                 .query_row([user_id, conv_id], read_conv)
                 .optional()?;
             raw.map(conv_row).transpose()
-        })
-    }
-
-    fn ensure_conversation(&self, user_id: &str, conv_id: &str, conv_key: &str) -> Result<()> {
-        self.with(|conn| {
-            conn.execute(
-                "INSERT OR IGNORE INTO conversations (user_id, conv_id, conv_key) VALUES (?1, ?2, ?3)",
-                [user_id, conv_id, conv_key],
-            )?;
-            Ok(())
         })
     }
 
@@ -1163,7 +1159,11 @@ pub(crate) mod conformance {
             (conv.unread, conv.last_message.expect("last").id.as_str()),
             (0, "m3")
         );
-        assert_eq!(s.conversations("b").expect("list").len(), 1);
+        assert_eq!(s.conversations("b", None, 10).expect("list").len(), 1);
+        assert!(s
+            .conversations("b", Some("C2Ca"), 10)
+            .expect("list")
+            .is_empty());
     }
 
     fn idempotent_by_id(s: &dyn Store) {
