@@ -4,6 +4,7 @@
 mod bad_input;
 mod bridge;
 mod chat;
+mod conversations;
 mod durability;
 mod groups;
 mod kick;

@@ -159,6 +159,15 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
         received_texts(&mut bob).len() >= 5
     })
     .await;
+    eventually("bob's unread count for alice to reach 5", || {
+        unread(&bob, "C2Calice") == 5
+    })
+    .await;
+    assert_eq!(
+        history_texts(&bob, "C2Calice").await,
+        sent,
+        "bob's history after the reconnect"
+    );
 
     // Marker: anything still in flight from before it would arrive before it.
     alice.send_text("bob", "C2C", "marker").await;

@@ -65,6 +65,21 @@ fn parse<T: for<'de> Deserialize<'de>>(what: &str, v: Value) -> Result<T> {
     serde_json::from_value(v).map_err(|e| ImError::invalid(format!("{what}: {e}")))
 }
 
+/// Checks that the seed's required options are present. The wire types default every field,
+/// so without this a missing `isPinned`, `customData` or `enableMark` would quietly unpin,
+/// clear or unmark.
+fn require(method: &str, v: &Value, keys: &[&str]) -> Result<()> {
+    let Some(o) = v.as_object() else {
+        return Err(ImError::invalid(format!(
+            "{method} takes an options object"
+        )));
+    };
+    match keys.iter().find(|k| !o.contains_key(**k)) {
+        Some(k) => Err(ImError::invalid(format!("{method}: {k} is required"))),
+        None => Ok(()),
+    }
+}
+
 fn id_arg(method: &str, v: Value) -> Result<String> {
     match v {
         Value::String(s) => {
@@ -267,8 +282,12 @@ impl Chat {
                 .await
             {
                 Ok(reply) => {
-                    let c = reply.conversation;
+                    let mut c = reply.conversation;
                     self.apply_local(|st| st.update_conversations(vec![c.clone()], false));
+                    // The server knows no drafts; this instance's own one belongs in the profile.
+                    if let Some(d) = self.inner().lock_state().drafts.get(&id) {
+                        c.draft_text = d.clone();
+                    }
                     return Ok(json!({ "conversation": c }));
                 }
                 Err(e) if e.code != code::NETWORK_ERROR && e.code != code::NETWORK_TIMEOUT => {
@@ -405,6 +424,7 @@ impl Chat {
 
     /// Implements `pinConversation`.
     pub async fn pin_conversation(&self, options: Value) -> Result<Value> {
+        require("pinConversation", &options, &["conversationID", "isPinned"])?;
         let op: PinConversation = parse("pinConversation", options)?;
         check_conversation_id(&op.conversation_id)?;
         self.conv_call(&op).await
@@ -479,12 +499,22 @@ impl Chat {
 
     /// Implements `setConversationCustomData`.
     pub async fn set_conversation_custom_data(&self, options: Value) -> Result<Value> {
+        require(
+            "setConversationCustomData",
+            &options,
+            &["conversationIDList", "customData"],
+        )?;
         let op: SetConversationCustomData = parse("setConversationCustomData", options)?;
         self.conv_call(&op).await
     }
 
     /// Implements `markConversation`.
     pub async fn mark_conversation(&self, options: Value) -> Result<Value> {
+        require(
+            "markConversation",
+            &options,
+            &["conversationIDList", "markType", "enableMark"],
+        )?;
         let op: MarkConversation = parse("markConversation", options)?;
         self.conv_call(&op).await
     }

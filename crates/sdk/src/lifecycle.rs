@@ -158,8 +158,9 @@ impl Chat {
         let inner = &self.inner;
         let _serial = inner.login_lock.lock().await;
         let gen = inner.lock_state().generation;
-        // Tell the server first, then stop: the session task treats the closed socket as the
-        // end of the session rather than a loss to reconnect from.
+        // Stop the session task first, so it takes the closing socket for the end of the session
+        // rather than a loss to reconnect from; the logout frame is a courtesy (the server ends
+        // the session when the socket closes either way).
         let conn = inner.conn();
         if let Some(ctl) = inner
             .session

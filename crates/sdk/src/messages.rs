@@ -14,6 +14,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
+/// How long a send started while reconnecting waits for the connection.
+const RECONNECT_GRACE: Duration = Duration::from_secs(5);
+
 /// How long a send whose connection dropped waits for a reconnect to resend the same ID.
 const SEND_RETRY_WINDOW: Duration = Duration::from_secs(20);
 
@@ -360,7 +363,18 @@ impl Chat {
         req: &SendMessage,
     ) -> Result<pigeon_proto::wire::SendMessageReply> {
         let inner = self.inner();
-        let mut conn = inner.online()?;
+        // While the SDK is reconnecting (a drop it noticed just now), the send waits a little
+        // for the connection rather than failing at once; fully offline, it fails at once.
+        let mut conn = match inner.online() {
+            Ok(c) => c,
+            Err(e)
+                if e.code == code::NETWORK_ERROR
+                    && inner.lock_state().net_state == types::NET_STATE_CONNECTING =>
+            {
+                inner.wait_online(RECONNECT_GRACE).await.map_err(|_| e)?
+            }
+            Err(e) => return Err(e),
+        };
         let deadline = tokio::time::Instant::now() + SEND_RETRY_WINDOW;
         loop {
             match conn.call(req).await {
