@@ -453,7 +453,7 @@ impl Store for SqliteStore {
                 }
                 // A new message brings a hidden conversation back.
                 tx.execute(
-                    "UPDATE conv_settings SET marks = marks & ~0
+                    "UPDATE conv_settings SET marks = marks & ~8
                      WHERE user_id = ?1 AND conv_id = ?2 AND marks & 8",
                     params![r.user_id, r.conv_id],
                 )?;
