@@ -11,4 +11,5 @@ mod kick;
 mod local_cache;
 mod offline;
 mod reconnect;
+mod signaling;
 mod usersig;

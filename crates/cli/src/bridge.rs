@@ -94,21 +94,23 @@ pub async fn handle_line(chat: &Chat, muted: &Muted, line: &str) -> Option<Strin
         }
     };
     let result = match method {
-        "on" | "off" => match args.first().and_then(Value::as_str) {
-            Some(name) if is_event_name(name) => {
-                let mut set = muted.0.lock().unwrap_or_else(|p| p.into_inner());
-                if method == "on" {
-                    set.remove(name);
-                } else {
-                    set.insert(name.to_owned());
+        "on" | "off" | "addSignalingListener" | "removeSignalingListener" => {
+            match args.first().and_then(Value::as_str) {
+                Some(name) if is_event_name(name) => {
+                    let mut set = muted.0.lock().unwrap_or_else(|p| p.into_inner());
+                    if method == "on" || method == "addSignalingListener" {
+                        set.remove(name);
+                    } else {
+                        set.insert(name.to_owned());
+                    }
+                    Ok(Value::Null)
                 }
-                Ok(Value::Null)
+                Some(name) => Err(ImError::invalid(format!(
+                    "{method}: unknown event {name:?}"
+                ))),
+                None => Err(ImError::invalid(format!("{method} takes an event name"))),
             }
-            Some(name) => Err(ImError::invalid(format!(
-                "{method}: unknown event {name:?}"
-            ))),
-            None => Err(ImError::invalid(format!("{method} takes an event name"))),
-        },
+        }
         _ => chat.invoke(method, args).await,
     };
     Some(reply(&id, result))

@@ -39,6 +39,18 @@ pub mod event {
     pub const ALL_RECEIVE_MESSAGE_OPT_UPDATED: &str = "onAllReceiveMessageOptUpdated";
     /// ERROR.
     pub const ERROR: &str = "error";
+    /// TSignaling.NEW_INVITATION_RECEIVED.
+    pub const NEW_INVITATION_RECEIVED: &str = "newInvitationReceived";
+    /// TSignaling.INVITEE_ACCEPTED.
+    pub const INVITEE_ACCEPTED: &str = "ts_invitee_accepted";
+    /// TSignaling.INVITEE_REJECTED.
+    pub const INVITEE_REJECTED: &str = "ts_invitee_rejected";
+    /// TSignaling.INVITATION_CANCELLED.
+    pub const INVITATION_CANCELLED: &str = "ts_invitation_cancelled";
+    /// TSignaling.INVITATION_TIMEOUT.
+    pub const INVITATION_TIMEOUT: &str = "ts_invitation_timeout";
+    /// TSignaling.INVITATION_MODIFIED.
+    pub const INVITATION_MODIFIED: &str = "ts_invitation_modified";
     /// NET_STATE_CHANGE.
     pub const NET_STATE_CHANGE: &str = "netStateChange";
 }
@@ -189,6 +201,16 @@ mod tests {
         assert_eq!(ev("NET_STATE_CHANGE"), event::NET_STATE_CHANGE);
         assert_eq!(ev("SDK_DESTROY"), event::SDK_DESTROY);
         assert_eq!(ev("ERROR"), event::ERROR);
+        let sig = |k: &str| c["TSignaling"][k].as_str().unwrap_or_default().to_owned();
+        assert_eq!(
+            sig("NEW_INVITATION_RECEIVED"),
+            event::NEW_INVITATION_RECEIVED
+        );
+        assert_eq!(sig("INVITEE_ACCEPTED"), event::INVITEE_ACCEPTED);
+        assert_eq!(sig("INVITEE_REJECTED"), event::INVITEE_REJECTED);
+        assert_eq!(sig("INVITATION_CANCELLED"), event::INVITATION_CANCELLED);
+        assert_eq!(sig("INVITATION_TIMEOUT"), event::INVITATION_TIMEOUT);
+        assert_eq!(sig("INVITATION_MODIFIED"), event::INVITATION_MODIFIED);
         assert_eq!(
             ev("CONVERSATION_GROUP_LIST_UPDATED"),
             event::CONVERSATION_GROUP_LIST_UPDATED

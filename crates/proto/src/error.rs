@@ -78,6 +78,12 @@ pub mod code {
     pub const CONV_GROUP_EXISTS: u32 = 51008;
     /// No conversation group by that name.
     pub const CONV_GROUP_NOT_FOUND: u32 = 51009;
+    /// Unknown, ended or timed-out invitation (SIGNALING_INVALID_INVITE_ID).
+    pub const SIGNALING_INVALID_INVITE_ID: u32 = 8010;
+    /// The caller may not take this action on the invitation (SIGNALING_NO_PERMISSION).
+    pub const SIGNALING_NO_PERMISSION: u32 = 8011;
+    /// The invitee already answered (SIGNALING_ALREADY_EXISTS).
+    pub const SIGNALING_ALREADY_ANSWERED: u32 = 8012;
     /// Unknown conversation (CONV_NOT_FOUND).
     pub const CONV_NOT_FOUND: u32 = 2500;
     /// Malformed conversation ID (INVALID_CONV_ID).
@@ -157,6 +163,12 @@ mod tests {
             ("INVALID_OPERATION", code::INVALID_ARGUMENT),
             ("UNCAUGHT_ERROR", code::INTERNAL),
             ("OVER_FREQUENCY_LIMIT", code::OVER_FREQUENCY_LIMIT),
+            (
+                "SIGNALING_INVALID_INVITE_ID",
+                code::SIGNALING_INVALID_INVITE_ID,
+            ),
+            ("SIGNALING_NO_PERMISSION", code::SIGNALING_NO_PERMISSION),
+            ("SIGNALING_ALREADY_EXISTS", code::SIGNALING_ALREADY_ANSWERED),
         ] {
             assert_eq!(c[name].as_u64(), Some(u64::from(ours)), "{name}");
         }

@@ -327,6 +327,76 @@ pub struct GroupTipPayload {
     pub user_id_list: Vec<String>,
 }
 
+/// A signaling invitation or an action on one (d.ts `Signaling`). It travels as the `data` of
+/// a custom message, `{"businessID": 1, ...}`, the way the shipped SDK carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Signaling {
+    /// The invitation.
+    #[serde(rename = "inviteID")]
+    pub invite_id: String,
+    /// The group, for group invitations.
+    #[serde(rename = "groupID")]
+    pub group_id: String,
+    /// Who invited.
+    pub inviter: String,
+    /// Who is invited (for a timeout: who timed out).
+    pub invitee_list: Vec<String>,
+    /// Custom data.
+    pub data: String,
+    /// `TSignaling.ACTION_TYPE_*`.
+    pub action_type: u32,
+    /// Seconds before it times out (0: never).
+    pub timeout: u64,
+}
+
+/// Marks a custom message's data as signaling.
+pub const SIGNALING_BUSINESS_ID: u64 = 1;
+
+/// `TSignaling.ACTION_TYPE_*` values.
+pub mod action {
+    /// ACTION_TYPE_INVITE (also a modified invitation, with `isModified`).
+    pub const INVITE: u32 = 1;
+    /// ACTION_TYPE_CANCEL_INVITE.
+    pub const CANCEL: u32 = 2;
+    /// ACTION_TYPE_ACCEPT_INVITE.
+    pub const ACCEPT: u32 = 3;
+    /// ACTION_TYPE_REJECT_INVITE.
+    pub const REJECT: u32 = 4;
+    /// ACTION_TYPE_INVITE_TIMEOUT.
+    pub const TIMEOUT: u32 = 5;
+}
+
+impl Signaling {
+    /// The custom message `data` carrying this signaling; `modified` marks a modifyInvitation.
+    pub fn to_data(&self, modified: bool) -> String {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["businessID"] = SIGNALING_BUSINESS_ID.into();
+        if modified {
+            v["isModified"] = true.into();
+        }
+        v.to_string()
+    }
+
+    /// The signaling a message carries, if it is a signaling message; also whether it is a
+    /// modification.
+    pub fn from_message(m: &Message) -> Option<(Signaling, bool)> {
+        if m.kind != crate::consts::types::MSG_CUSTOM {
+            return None;
+        }
+        let v: Value = serde_json::from_str(m.payload.get("data")?.as_str()?).ok()?;
+        if v.get("businessID").and_then(Value::as_u64) != Some(SIGNALING_BUSINESS_ID) {
+            return None;
+        }
+        let modified = v
+            .get("isModified")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let s: Signaling = serde_json::from_value(v).ok()?;
+        (!s.invite_id.is_empty()).then_some((s, modified))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -741,6 +741,86 @@ op!(
     BatchReply
 );
 
+/// Sends a signaling invitation (`invite` with `userID`, `inviteInGroup` with `groupID`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Invite {
+    /// The invitee of a C2C invitation.
+    #[serde(rename = "userID")]
+    pub user_id: Option<String>,
+    /// The group of a group invitation.
+    #[serde(rename = "groupID")]
+    pub group_id: Option<String>,
+    /// Invitees of a group invitation.
+    pub invitee_list: Vec<String>,
+    /// Custom data (JSON with `excludeFromHistoryMessage: true` keeps it out of unread and
+    /// last message).
+    pub data: String,
+    /// Seconds without an answer before INVITATION_TIMEOUT; 0 for none.
+    pub timeout: u64,
+    /// Online users only: nothing stored, no offline delivery.
+    pub online_user_only: bool,
+    /// Offline push settings (stored with the invitation).
+    pub offline_push_info: Option<Value>,
+}
+
+/// Reply to [`Invite`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InviteReply {
+    /// The new invitation's ID.
+    #[serde(rename = "inviteID", default)]
+    pub invite_id: String,
+}
+op!(Invite, "invite", InviteReply);
+
+/// An action on an invitation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InvitationAction {
+    /// The invitation.
+    #[serde(rename = "inviteID")]
+    pub invite_id: String,
+    /// Custom data.
+    pub data: String,
+}
+
+/// The inviter cancels (`cancel`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CancelInvitation(pub InvitationAction);
+op!(CancelInvitation, "cancel", InviteReply);
+
+/// An invitee accepts (`accept`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AcceptInvitation(pub InvitationAction);
+op!(AcceptInvitation, "accept", InviteReply);
+
+/// An invitee rejects (`reject`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RejectInvitation(pub InvitationAction);
+op!(RejectInvitation, "reject", InviteReply);
+
+/// The inviter changes the data (`modifyInvitation`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ModifyInvitation(pub InvitationAction);
+op!(ModifyInvitation, "modifyInvitation", InviteReply);
+
+/// Invitations waiting for this user's answer (fetched at login).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GetPendingInvitations {}
+
+/// Reply to [`GetPendingInvitations`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PendingInvitations {
+    /// The invitations, oldest first.
+    #[serde(default)]
+    pub invitations: Vec<crate::model::Signaling>,
+}
+op!(
+    GetPendingInvitations,
+    "getPendingInvitations",
+    PendingInvitations
+);
+
 /// What the server pushes without being asked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 // Built once and serialized straight away, so the variant size difference costs nothing.

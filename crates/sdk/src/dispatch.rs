@@ -8,7 +8,12 @@ use pigeon_proto::{ImError, Result};
 use serde_json::{json, Value};
 
 /// Seed methods a front end must handle itself, because they take a callback.
-pub const FRONT_END_METHODS: &[&str] = &["on", "off"];
+pub const FRONT_END_METHODS: &[&str] = &[
+    "on",
+    "off",
+    "addSignalingListener",
+    "removeSignalingListener",
+];
 
 /// Seed methods [`Chat::invoke`] implements.
 pub const IMPLEMENTED: &[&str] = &[
@@ -48,6 +53,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "renameConversationGroup",
     "addConversationsToGroup",
     "deleteConversationsFromGroup",
+    "invite",
+    "inviteInGroup",
+    "cancel",
+    "accept",
+    "reject",
+    "modifyInvitation",
+    "getSignalingInfo",
     "getGroupList",
     "getGroupProfile",
     "createGroup",
@@ -118,15 +130,24 @@ impl Chat {
             "renameConversationGroup" => self.rename_conversation_group(arg(a, 0)).await,
             "addConversationsToGroup" => self.add_conversations_to_group(arg(a, 0)).await,
             "deleteConversationsFromGroup" => self.delete_conversations_from_group(arg(a, 0)).await,
+            "invite" => self.invite(arg(a, 0)).await,
+            "inviteInGroup" => self.invite_in_group(arg(a, 0)).await,
+            "cancel" => self.cancel(arg(a, 0)).await,
+            "accept" => self.accept(arg(a, 0)).await,
+            "reject" => self.reject(arg(a, 0)).await,
+            "modifyInvitation" => self.modify_invitation(arg(a, 0)).await,
+            "getSignalingInfo" => to_json(self.get_signaling_info(arg(a, 0))?),
             "getGroupList" => self.get_group_list().await,
             "getGroupProfile" => self.get_group_profile(arg(a, 0)).await,
             "createGroup" => self.create_group(arg(a, 0)).await,
             "dismissGroup" => self.dismiss_group(arg(a, 0)).await,
             "joinGroup" => self.join_group(arg(a, 0)).await,
             "quitGroup" => self.quit_group(arg(a, 0)).await,
-            "on" | "off" => Err(ImError::invalid(format!(
-                "{method} takes a handler function: use Chat::on/off, or the bridge's on/off"
-            ))),
+            "on" | "off" | "addSignalingListener" | "removeSignalingListener" => {
+                Err(ImError::invalid(format!(
+                    "{method} takes a handler function: use Chat::on/off, or the bridge's on/off"
+                )))
+            }
             m if is_seed_method(m) => Err(ImError::new(
                 code::NOT_IMPLEMENTED,
                 format!("not implemented: {m}"),

@@ -22,6 +22,7 @@ mod groups;
 mod lifecycle;
 mod messages;
 mod session;
+mod signaling;
 mod state;
 
 pub use pigeon_proto::{ImError, Result};

@@ -96,10 +96,6 @@ async fn connect_login(
 }
 
 impl Inner {
-    fn same_generation(&self, gen: u64) -> bool {
-        self.lock_state().generation == gen
-    }
-
     pub(crate) fn set_net_state(&self, gen: u64, state: &'static str) {
         {
             let mut st = self.lock_state();
@@ -198,7 +194,8 @@ impl Inner {
         self.sync_inbox(gen, conn).await?;
         self.refresh_conversations(gen, conn).await?;
         self.refresh_groups(gen, conn, false).await?;
-        self.refresh_conversation_settings(gen, conn).await
+        self.refresh_conversation_settings(gen, conn).await?;
+        self.announce_pending_invitations(gen, conn).await
     }
 
     async fn drive(
@@ -254,9 +251,11 @@ impl Inner {
                         gap_at = if gap { gap_at.or(Some(tokio::time::Instant::now() + GAP_WAIT)) } else { None };
                     }
                     Some(Push::Message { inbox_seq: None, message, .. }) => {
-                        if self.same_generation(gen) {
-                            self.emit(event::MESSAGE_RECEIVED, json!([message]));
-                        }
+                        self.apply(gen, |st| {
+                            let mut ev = vec![Event::new(event::MESSAGE_RECEIVED, json!([message]))];
+                            ev.extend(st.signaling_events(std::slice::from_ref(&message)));
+                            ev
+                        });
                     }
                     Some(Push::Conversation { conversation }) => {
                         self.apply(gen, |st| st.update_conversations(vec![conversation], false));

@@ -53,6 +53,8 @@ pub(crate) struct State {
     pub cursor: Option<u64>,
     pub pending: BTreeMap<u64, PendingEntry>,
     pub total_unread: u64,
+    /// Invitations already announced with NEW_INVITATION_RECEIVED in this session.
+    pub seen_invites: std::collections::HashSet<String>,
     /// Drafts by conversation ID (local only, as the seed says).
     pub drafts: HashMap<String, String>,
     /// Names of the conversation groups (folders).
@@ -225,6 +227,7 @@ impl State {
             events.push(Event::new(event::MESSAGE_RECEIVED, json!(received)));
         }
         events.extend(self.update_conversations(convs, false));
+        events.extend(self.signaling_events(&received));
         events
     }
 

@@ -3,7 +3,9 @@
 //! in order and forwards pushes queued for it by the [`crate::hub::Hub`].
 
 use crate::hub::{EndReason, Registered};
-use crate::{conversations, groups, messages, now, usersig, validate_user_id, AppState, Caller};
+use crate::{
+    conversations, groups, messages, now, signaling, usersig, validate_user_id, AppState, Caller,
+};
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -12,13 +14,15 @@ use axum::Router;
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
 use pigeon_proto::wire::{
-    AddConversationsToGroup, ClearHistoryMessage, CreateConversationGroup, CreateGroup,
-    DeleteConversation, DeleteConversationGroup, DeleteConversationsFromGroup, DismissGroup,
-    GetAllReceiveMessageOpt, GetConversationGroupList, GetConversationList, GetConversationProfile,
-    GetGroupList, GetGroupProfile, GetMessageList, JoinGroup, Login, LoginReply, Logout,
-    MarkConversation, Op, PinConversation, Ping, Push, QuitGroup, RenameConversationGroup, Reply,
-    Request, SendMessage, SetAllMessageRead, SetAllReceiveMessageOpt, SetConversationCustomData,
-    SetMessageRead, SetMessageRemindType, Sync, MAX_FRAME_BYTES,
+    AcceptInvitation, AddConversationsToGroup, CancelInvitation, ClearHistoryMessage,
+    CreateConversationGroup, CreateGroup, DeleteConversation, DeleteConversationGroup,
+    DeleteConversationsFromGroup, DismissGroup, GetAllReceiveMessageOpt, GetConversationGroupList,
+    GetConversationList, GetConversationProfile, GetGroupList, GetGroupProfile, GetMessageList,
+    GetPendingInvitations, Invite, JoinGroup, Login, LoginReply, Logout, MarkConversation,
+    ModifyInvitation, Op, PinConversation, Ping, Push, QuitGroup, RejectInvitation,
+    RenameConversationGroup, Reply, Request, SendMessage, SetAllMessageRead,
+    SetAllReceiveMessageOpt, SetConversationCustomData, SetMessageRead, SetMessageRemindType, Sync,
+    MAX_FRAME_BYTES,
 };
 use pigeon_proto::ImError;
 use serde_json::Value;
@@ -376,6 +380,26 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
             c,
             DeleteConversationsFromGroup::parse(data)?,
         )),
+        Invite::NAME => to_value(signaling::invite(st, c, Invite::parse(data)?)),
+        CancelInvitation::NAME => {
+            to_value(signaling::cancel(st, c, CancelInvitation::parse(data)?.0))
+        }
+        AcceptInvitation::NAME => to_value(signaling::answer(
+            st,
+            c,
+            AcceptInvitation::parse(data)?.0,
+            signaling::Answer::Accept,
+        )),
+        RejectInvitation::NAME => to_value(signaling::answer(
+            st,
+            c,
+            RejectInvitation::parse(data)?.0,
+            signaling::Answer::Reject,
+        )),
+        ModifyInvitation::NAME => {
+            to_value(signaling::modify(st, c, ModifyInvitation::parse(data)?.0))
+        }
+        GetPendingInvitations::NAME => to_value(signaling::pending(st, c)),
         Login::NAME => Err(ImError::new(
             code::REPEAT_LOGIN,
             "this connection is logged in",

@@ -3,8 +3,8 @@
 //! # Layout
 //! - [`gateway`]: the WebSocket endpoint, one task per connection, login and dispatch.
 //! - [`hub`]: who is online and the [`hub::Bus`] that delivers pushes to them.
-//! - [`messages`], [`conversations`], [`groups`]: the domain services, one function per
-//!   operation.
+//! - [`messages`], [`conversations`], [`groups`], [`signaling`]: the domain services, one
+//!   function per operation.
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 //! - [`usersig`]: TLSSigAPIv2 UserSigs.
 //! - [`credentials`]: the app's SDKAppID and secret key.
@@ -15,6 +15,7 @@ pub mod gateway;
 pub mod groups;
 pub mod hub;
 pub mod messages;
+pub mod signaling;
 pub mod store;
 pub mod usersig;
 

@@ -147,6 +147,7 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         writeln!(out, "listening on ws://{addr}")?;
         out.flush()?;
     }
+    tokio::spawn(pigeon_server::signaling::run_timeouts(state.clone()));
     axum::serve(listener, gateway::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -86,6 +86,28 @@ pub struct ConvSettings {
     pub remind_type: String,
 }
 
+/// A signaling invitation as the server keeps it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Invitation {
+    /// The invitation (action type INVITE, current data).
+    pub signaling: pigeon_proto::model::Signaling,
+    /// Sent with onlineUserOnly: nothing stored, no late delivery.
+    pub online_only: bool,
+    /// Kept out of unread counts and last messages (`excludeFromHistoryMessage`).
+    pub excluded: bool,
+    /// Offline push settings as given.
+    pub offline_push_info: Option<serde_json::Value>,
+    /// When it was sent (unix ms).
+    pub created_ms: u64,
+    /// When it times out (unix ms), 0 for never.
+    pub deadline_ms: u64,
+    /// Answers so far: invitee → `ACTION_TYPE_*` (accept, reject or timeout).
+    pub answers: std::collections::BTreeMap<String, u32>,
+    /// Cancelled, answered by everyone, or timed out.
+    pub done: bool,
+}
+
 /// One setting change of [`Store::update_settings`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum SettingChange {
@@ -204,6 +226,14 @@ pub trait Store: Send + Sync + 'static {
     fn receive_opt(&self, user_id: &str) -> Result<Option<ReceiveMessageOpt>>;
     /// Stores the global do-not-disturb setting.
     fn set_receive_opt(&self, user_id: &str, opt: &ReceiveMessageOpt) -> Result<()>;
+    /// Stores (inserts or replaces) an invitation.
+    fn put_invitation(&self, inv: &Invitation) -> Result<()>;
+    /// An invitation by ID.
+    fn invitation(&self, invite_id: &str) -> Result<Option<Invitation>>;
+    /// Open invitations whose deadline is at or before `now_ms`.
+    fn expired_invitations(&self, now_ms: u64) -> Result<Vec<Invitation>>;
+    /// Open, stored invitations still waiting for `user_id`'s answer, oldest first.
+    fn pending_invitations(&self, user_id: &str) -> Result<Vec<Invitation>>;
     /// Creates a group with its first members; false when the ID is taken.
     fn create_group(&self, group: &Group, members: &[MemberRow]) -> Result<bool>;
     /// A group by ID, dismissed or not.
@@ -239,6 +269,7 @@ pub trait Store: Send + Sync + 'static {
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_conversation_settings.sql"),
+    include_str!("../migrations/0003_invitations.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.
@@ -1023,6 +1054,63 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(())
+        })
+    }
+
+    fn put_invitation(&self, inv: &Invitation) -> Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT INTO invitations (invite_id, body, done, deadline) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(invite_id) DO UPDATE SET body = excluded.body, done = excluded.done,
+                   deadline = excluded.deadline",
+                params![
+                    inv.signaling.invite_id,
+                    serde_json::to_string(inv)?,
+                    inv.done,
+                    inv.deadline_ms
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn invitation(&self, invite_id: &str) -> Result<Option<Invitation>> {
+        self.with(|conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM invitations WHERE invite_id = ?1",
+                    [invite_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(body.map(|b| serde_json::from_str(&b)).transpose()?)
+        })
+    }
+
+    fn expired_invitations(&self, now_ms: u64) -> Result<Vec<Invitation>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM invitations WHERE done = 0 AND deadline > 0 AND deadline <= ?1",
+            )?;
+            let rows = stmt.query_map([now_ms], |r| r.get::<_, String>(0))?;
+            rows.map(|b| Ok(serde_json::from_str(&b?)?)).collect()
+        })
+    }
+
+    fn pending_invitations(&self, user_id: &str) -> Result<Vec<Invitation>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT body FROM invitations WHERE done = 0")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            let mut out: Vec<Invitation> = Vec::new();
+            for b in rows {
+                let inv: Invitation = serde_json::from_str(&b?)?;
+                let mine = inv.signaling.invitee_list.iter().any(|u| u == user_id);
+                if mine && !inv.online_only && !inv.answers.contains_key(user_id) {
+                    out.push(inv);
+                }
+            }
+            out.sort_by_key(|i| i.created_ms);
+            Ok(out)
         })
     }
 
