@@ -330,6 +330,94 @@ impl Client {
     }
 }
 
+/// The text of a text message (empty for other kinds).
+pub fn text_of(m: &Value) -> String {
+    m["payload"]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+impl Client {
+    /// Every recorded event, in order, without consuming any.
+    pub fn event_log(&mut self) -> Vec<(String, Value)> {
+        self.drain();
+        self.seen
+            .iter()
+            .map(|e| (e.name.clone(), e.data.clone()))
+            .collect()
+    }
+
+    /// Every message delivered by onMessageReceived so far, in order (not consumed).
+    pub fn received_messages(&mut self) -> Vec<Value> {
+        self.events_named("onMessageReceived")
+            .iter()
+            .flat_map(|d| {
+                d.as_array()
+                    .cloned()
+                    .expect("onMessageReceived carries Message[]")
+            })
+            .collect()
+    }
+
+    /// Texts of every message delivered so far, in order (not consumed).
+    pub fn seen_texts(&mut self) -> Vec<String> {
+        self.received_messages().iter().map(text_of).collect()
+    }
+
+    /// The netStateChange states reported so far, in order.
+    pub fn net_states(&mut self) -> Vec<String> {
+        self.events_named("netStateChange")
+            .iter()
+            .map(|d| {
+                d["state"]
+                    .as_str()
+                    .expect("netStateChange carries a state")
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Waits until a message with `text` has been delivered (without consuming events).
+    pub async fn wait_text(&mut self, text: &str) {
+        let what = format!("{} to receive {text:?}", self.user);
+        eventually(&what, || self.seen_texts().iter().any(|t| t == text)).await;
+    }
+
+    /// Waits until netStateChange `state` has been reported (without consuming events).
+    pub async fn wait_state(&mut self, state: &str) {
+        let what = format!("{} to report netStateChange {state}", self.user);
+        eventually(&what, || self.net_states().iter().any(|s| s == state)).await;
+    }
+
+    /// The whole history of a conversation, oldest first, read page by page.
+    pub async fn history(&self, conv_id: &str) -> Vec<Value> {
+        let mut all: Vec<Value> = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut opts = json!({ "conversationID": conv_id });
+            if let Some(id) = &next {
+                opts["nextReqMessageID"] = json!(id);
+            }
+            let page = self.ok("getMessageList", vec![opts]).await;
+            all.splice(
+                0..0,
+                page["messageList"]
+                    .as_array()
+                    .cloned()
+                    .expect("messageList"),
+            );
+            if page["isCompleted"] == json!(true) {
+                return all;
+            }
+            let cursor = page["nextReqMessageID"].as_str().expect("nextReqMessageID");
+            next = Some(cursor.to_owned());
+        }
+    }
+
+    /// Texts of the whole history of a conversation, oldest first.
+    pub async fn history_texts(&self, conv_id: &str) -> Vec<String> {
+        self.history(conv_id).await.iter().map(text_of).collect()
+    }
+}
+
 /// Waits until `f` is true, polling every 20 ms, up to [`WAIT`].
 pub async fn eventually(what: &str, mut f: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;

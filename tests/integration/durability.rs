@@ -9,67 +9,6 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Every message delivered by onMessageReceived so far, in order (not consumed).
-fn received(c: &mut Client) -> Vec<Value> {
-    c.events_named("onMessageReceived")
-        .iter()
-        .flat_map(|d| {
-            d.as_array()
-                .cloned()
-                .expect("onMessageReceived carries Message[]")
-        })
-        .collect()
-}
-
-fn text_of(m: &Value) -> String {
-    m["payload"]["text"].as_str().unwrap_or_default().to_owned()
-}
-
-/// Waits until `c` has received a message with text `text`.
-async fn wait_text(c: &mut Client, text: &str) {
-    let what = format!("{} to receive {text:?}", c.user);
-    eventually(&what, || received(c).iter().any(|m| text_of(m) == text)).await;
-}
-
-/// Waits until `c` has reported netStateChange `state` (without consuming the event).
-async fn wait_state(c: &mut Client, state: &str) {
-    let what = format!("{} to report netStateChange {state}", c.user);
-    eventually(&what, || {
-        c.events_named("netStateChange")
-            .iter()
-            .any(|d| d["state"] == state)
-    })
-    .await;
-}
-
-/// The whole history of a conversation, oldest first, read page by page.
-async fn history(c: &Client, conv_id: &str) -> Vec<Value> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut opts = json!({ "conversationID": conv_id });
-        if let Some(id) = &next {
-            opts["nextReqMessageID"] = json!(id);
-        }
-        let page = c.ok("getMessageList", vec![opts]).await;
-        let list = page["messageList"]
-            .as_array()
-            .cloned()
-            .expect("messageList");
-        all.splice(0..0, list);
-        if page["isCompleted"] == json!(true) {
-            break;
-        }
-        next = Some(
-            page["nextReqMessageID"]
-                .as_str()
-                .expect("nextReqMessageID")
-                .to_owned(),
-        );
-    }
-    all
-}
-
 fn count_id(list: &[Value], id: &str) -> usize {
     list.iter().filter(|m| m["ID"] == id).count()
 }
@@ -100,31 +39,31 @@ async fn login_on(server: &Server, user: &str, url: &str, platform: &str) -> Cli
 async fn assert_delivered_once(sender: &mut Client, peer: &mut Client, id: &str) {
     let marker = format!("marker-after-{id}");
     peer.send_text(&sender.user, "C2C", &marker).await;
-    wait_text(sender, &marker).await;
+    sender.wait_text(&marker).await;
     let peer_conv = format!("C2C{}", sender.user);
     let sender_conv = format!("C2C{}", peer.user);
     eventually("the peer to receive the message", || {
-        count_id(&received(peer), id) > 0
+        count_id(&peer.received_messages(), id) > 0
     })
     .await;
     assert_eq!(
-        count_id(&received(peer), id),
+        count_id(&peer.received_messages(), id),
         1,
         "{} gets the message once",
         peer.user
     );
     assert_eq!(
-        count_id(&received(sender), id),
+        count_id(&sender.received_messages(), id),
         0,
         "the sending instance gets no event"
     );
     assert_eq!(
-        count_id(&history(peer, &peer_conv).await, id),
+        count_id(&peer.history(&peer_conv).await, id),
         1,
         "once in the peer's history"
     );
     assert_eq!(
-        count_id(&history(sender, &sender_conv).await, id),
+        count_id(&sender.history(&sender_conv).await, id),
         1,
         "once in the sender's history"
     );
@@ -143,7 +82,7 @@ async fn acked_messages_survive_kill9_and_page_in_order() {
     alice.clear();
     server.kill9();
     server.restart();
-    wait_state(&mut alice, "connected").await;
+    alice.wait_state("connected").await;
 
     // A fresh device reads history; it gets no replay of it as new messages.
     let mut bob = Client::login(&server, "bob").await;
@@ -188,8 +127,8 @@ async fn acked_messages_survive_kill9_and_page_in_order() {
     assert_eq!(texts, expected);
 
     alice.send_text("bob", "C2C", "after-restart").await;
-    wait_text(&mut bob, "after-restart").await;
-    let got: Vec<String> = received(&mut bob).iter().map(text_of).collect();
+    bob.wait_text("after-restart").await;
+    let got: Vec<String> = bob.received_messages().iter().map(text_of).collect();
     assert_eq!(
         got,
         ["after-restart"],
@@ -244,8 +183,8 @@ async fn resending_the_same_message_stores_and_delivers_it_once() {
 
     assert_delivered_once(&mut alice, &mut bob, &id).await;
     // The other instance of alice learns of it once too.
-    wait_text(&mut alice_desktop, &format!("marker-after-{id}")).await;
-    let desktop = received(&mut alice_desktop);
+    alice_desktop.wait_text(&format!("marker-after-{id}")).await;
+    let desktop = alice_desktop.received_messages();
     assert_eq!(
         count_id(&desktop, &id),
         1,
@@ -281,7 +220,7 @@ async fn send_cut_off_mid_flight_resolves_and_is_stored_once() {
     proxy.cut();
     // Either the ack came back before the cut, or the SDK resends the same ID once it is
     // connected again: both must end with one stored copy and a successful send.
-    wait_state(&mut alice, "connecting").await;
+    alice.wait_state("connecting").await;
     proxy.restore();
     let sent = send
         .await
@@ -289,7 +228,7 @@ async fn send_cut_off_mid_flight_resolves_and_is_stored_once() {
         .expect("the send resolves successfully");
     assert_eq!(sent["message"]["ID"], id);
     assert_eq!(sent["message"]["status"], "success");
-    wait_state(&mut alice, "connected").await;
+    alice.wait_state("connected").await;
     assert_delivered_once(&mut alice, &mut bob, &id).await;
 }
 
@@ -450,7 +389,7 @@ async fn lost_ack_send_resolves_and_is_stored_once() {
     assert_eq!(proxy.dropped(), 1, "the ack was lost");
     assert_eq!(sent["status"], "success");
     let id = sent["ID"].as_str().expect("ID").to_owned();
-    wait_state(&mut alice, "connected").await;
+    alice.wait_state("connected").await;
     let states: Vec<Value> = alice.events_named("netStateChange");
     assert_eq!(
         states.first(),
@@ -504,12 +443,12 @@ async fn send_whose_ack_is_lost_to_a_server_crash_resolves_once() {
 
     let bob = Client::login(&server, "bob").await;
     assert_eq!(
-        count_id(&history(&bob, "C2Calice").await, &id),
+        count_id(&bob.history("C2Calice").await, &id),
         1,
         "once in bob's history"
     );
     assert_eq!(
-        count_id(&history(&alice, "C2Cbob").await, &id),
+        count_id(&alice.history("C2Cbob").await, &id),
         1,
         "once in alice's history"
     );

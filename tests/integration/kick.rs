@@ -4,49 +4,6 @@
 
 use pigeon_tests::*;
 use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
-
-/// Every recorded event of `c`, in order, without consuming any.
-fn event_log(c: &mut Client) -> Vec<(String, Value)> {
-    let names = c.names();
-    let mut by_name: HashMap<String, VecDeque<Value>> = HashMap::new();
-    for n in &names {
-        if !by_name.contains_key(n) {
-            by_name.insert(n.clone(), c.events_named(n).into());
-        }
-    }
-    names
-        .into_iter()
-        .map(|n| {
-            let data = by_name
-                .get_mut(&n)
-                .and_then(VecDeque::pop_front)
-                .expect("data");
-            (n, data)
-        })
-        .collect()
-}
-
-/// Every message delivered by onMessageReceived so far, in order (not consumed).
-fn received(c: &mut Client) -> Vec<Value> {
-    c.events_named("onMessageReceived")
-        .iter()
-        .flat_map(|d| {
-            d.as_array()
-                .cloned()
-                .expect("onMessageReceived carries Message[]")
-        })
-        .collect()
-}
-
-fn text_of(m: &Value) -> &str {
-    m["payload"]["text"].as_str().unwrap_or_default()
-}
-
-async fn wait_text(c: &mut Client, text: &str) {
-    let what = format!("{} to receive {text:?}", c.user);
-    eventually(&what, || received(c).iter().any(|m| text_of(m) == text)).await;
-}
 
 async fn login_on(server: &Server, user: &str, platform: &str) -> Client {
     let opts = ClientOpts {
@@ -63,7 +20,7 @@ async fn login_on(server: &Server, user: &str, platform: &str) -> Client {
 async fn assert_kicked(c: &mut Client, kind: &str) {
     let what = format!("{} to be kicked out", c.user);
     eventually(&what, || c.names().iter().any(|n| n == "kickedOut")).await;
-    let log = event_log(c);
+    let log = c.event_log();
     let kicks: Vec<&Value> = log
         .iter()
         .filter(|(n, _)| n == "kickedOut")
@@ -117,9 +74,9 @@ async fn assert_chats(c: &mut Client, bob: &mut Client, tag: &str) {
     let to_bob = format!("{tag}: alice to bob");
     let to_alice = format!("{tag}: bob to alice");
     c.send_text("bob", "C2C", &to_bob).await;
-    wait_text(bob, &to_bob).await;
+    bob.wait_text(&to_bob).await;
     bob.send_text("alice", "C2C", &to_alice).await;
-    wait_text(c, &to_alice).await;
+    c.wait_text(&to_alice).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,7 +108,7 @@ async fn second_login_on_the_same_platform_kicks_the_first() {
         "kicked instance came back: {names:?}"
     );
     assert!(
-        received(&mut first).is_empty(),
+        first.received_messages().is_empty(),
         "kicked instance received messages"
     );
 }
@@ -165,15 +122,15 @@ async fn limit_of_two_per_platform_kicks_the_oldest_of_three() {
 
     // Two web instances coexist, and both hear what bob sends.
     bob.send_text("alice", "C2C", "to both").await;
-    wait_text(&mut one, "to both").await;
-    wait_text(&mut two, "to both").await;
+    one.wait_text("to both").await;
+    two.wait_text("to both").await;
     assert_untouched(&mut one);
     assert_untouched(&mut two);
 
     let mut three = Client::login(&server, "alice").await;
     assert_kicked(&mut one, "multipleAccount").await;
     assert_chats(&mut three, &mut bob, "third").await;
-    wait_text(&mut two, "third: bob to alice").await;
+    two.wait_text("third: bob to alice").await;
     assert_untouched(&mut two);
     assert_untouched(&mut three);
 }
@@ -187,8 +144,9 @@ async fn other_instances_of_the_sender_receive_its_messages() {
 
     let sent = web.send_text("bob", "C2C", "from web").await;
     let id = sent["ID"].as_str().expect("ID").to_owned();
-    wait_text(&mut desktop, "from web").await;
-    let copies: Vec<Value> = received(&mut desktop)
+    desktop.wait_text("from web").await;
+    let copies: Vec<Value> = desktop
+        .received_messages()
         .into_iter()
         .filter(|m| m["ID"] == id)
         .collect();
@@ -198,10 +156,11 @@ async fn other_instances_of_the_sender_receive_its_messages() {
     assert_eq!(copies[0]["from"], "alice");
 
     // Anything for web sent before bob's marker would have arrived before it.
-    wait_text(&mut bob, "from web").await;
+    bob.wait_text("from web").await;
     bob.send_text("alice", "C2C", "marker").await;
-    wait_text(&mut web, "marker").await;
-    let web_got: Vec<String> = received(&mut web)
+    web.wait_text("marker").await;
+    let web_got: Vec<String> = web
+        .received_messages()
         .iter()
         .map(|m| text_of(m).to_owned())
         .collect();
@@ -210,7 +169,7 @@ async fn other_instances_of_the_sender_receive_its_messages() {
         ["marker"],
         "the sending instance gets no event for its own message"
     );
-    wait_text(&mut desktop, "marker").await;
+    desktop.wait_text("marker").await;
     assert_untouched(&mut web);
     assert_untouched(&mut desktop);
 }
@@ -259,7 +218,7 @@ async fn logout_ends_only_its_own_instance() {
         "desktop's connection was not disturbed: {states:?}"
     );
     assert!(
-        received(&mut web).is_empty(),
+        web.received_messages().is_empty(),
         "a logged-out instance receives nothing"
     );
 }

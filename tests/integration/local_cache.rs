@@ -3,58 +3,9 @@
 //! server is back.
 
 use pigeon_tests::*;
-use serde_json::{json, Value};
-use std::collections::{HashMap, VecDeque};
+use serde_json::Value;
+
 use std::path::Path;
-
-/// Every message delivered by onMessageReceived so far, as texts, in order (not consumed).
-fn received_texts(c: &mut Client) -> Vec<String> {
-    c.events_named("onMessageReceived")
-        .iter()
-        .flat_map(|d| {
-            d.as_array()
-                .cloned()
-                .expect("onMessageReceived carries Message[]")
-        })
-        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn wait_text(c: &mut Client, text: &str) {
-    let what = format!("{} to receive {text:?}", c.user);
-    eventually(&what, || received_texts(c).iter().any(|t| t == text)).await;
-}
-
-async fn wait_state(c: &mut Client, state: &str) {
-    let what = format!("{} to report netStateChange {state}", c.user);
-    eventually(&what, || {
-        c.events_named("netStateChange")
-            .iter()
-            .any(|d| d["state"] == state)
-    })
-    .await;
-}
-
-/// Every recorded event of `c`, in order, without consuming any.
-fn event_log(c: &mut Client) -> Vec<(String, Value)> {
-    let names = c.names();
-    let mut by_name: HashMap<String, VecDeque<Value>> = HashMap::new();
-    for n in &names {
-        if !by_name.contains_key(n) {
-            by_name.insert(n.clone(), c.events_named(n).into());
-        }
-    }
-    names
-        .into_iter()
-        .map(|n| {
-            let data = by_name
-                .get_mut(&n)
-                .and_then(VecDeque::pop_front)
-                .expect("data");
-            (n, data)
-        })
-        .collect()
-}
 
 fn on_disk(server: &Server, user: &str, dir: &Path) -> Client {
     let opts = ClientOpts {
@@ -79,35 +30,6 @@ fn conversation(c: &Client, conv_id: &str) -> Value {
         .unwrap_or_else(|| panic!("{} has no conversation {conv_id}: {list}", c.user))
 }
 
-async fn history_texts(c: &Client, conv_id: &str) -> Vec<String> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut opts = json!({ "conversationID": conv_id });
-        if let Some(id) = &next {
-            opts["nextReqMessageID"] = json!(id);
-        }
-        let page = c.ok("getMessageList", vec![opts]).await;
-        let list = page["messageList"]
-            .as_array()
-            .cloned()
-            .expect("messageList");
-        all.splice(0..0, list);
-        if page["isCompleted"] == json!(true) {
-            break;
-        }
-        next = Some(
-            page["nextReqMessageID"]
-                .as_str()
-                .expect("nextReqMessageID")
-                .to_owned(),
-        );
-    }
-    all.iter()
-        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 /// Bob logs in once online with `sig` over `dir`, receives three messages from alice, and then
 /// loses the server (kill9) and his process (the instance stops without telling anyone).
 async fn seed_cache(server: &mut Server, alice: &Client, dir: &Path, sig: &str) {
@@ -120,7 +42,7 @@ async fn seed_cache(server: &mut Server, alice: &Client, dir: &Path, sig: &str) 
     for t in ["one", "two", "three"] {
         alice.send_text("bob", "C2C", t).await;
     }
-    wait_text(&mut bob, "three").await;
+    bob.wait_text("three").await;
     eventually("bob's unread count to reach 3", || {
         conversation(&bob, "C2Calice")["unreadCount"] == 3
     })
@@ -153,29 +75,22 @@ async fn offline_login_answers_from_cache_then_catches_up() {
         "last message from the cache: {conv}"
     );
     assert_eq!(bob.chat.get_total_unread_message_count(), 3);
-    assert_eq!(
-        history_texts(&bob, "C2Calice").await,
-        ["one", "two", "three"]
-    );
+    assert_eq!(bob.history_texts("C2Calice").await, ["one", "two", "three"]);
 
     server.restart();
-    wait_state(&mut alice, "connected").await;
+    alice.wait_state("connected").await;
     alice.send_text("bob", "C2C", "four").await;
 
-    wait_state(&mut bob, "connected").await;
+    bob.wait_state("connected").await;
     bob.wait_event("sdkStateReady").await;
-    wait_text(&mut bob, "four").await;
-    assert_eq!(
-        received_texts(&mut bob),
-        ["four"],
-        "only what he missed is new"
-    );
+    bob.wait_text("four").await;
+    assert_eq!(bob.seen_texts(), ["four"], "only what he missed is new");
     eventually("bob's unread count to reach 4", || {
         conversation(&bob, "C2Calice")["unreadCount"] == 4
     })
     .await;
     assert_eq!(
-        history_texts(&bob, "C2Calice").await,
+        bob.history_texts("C2Calice").await,
         ["one", "two", "three", "four"]
     );
 }
@@ -197,7 +112,7 @@ async fn ready_comes_only_after_the_offline_instance_connects() {
     })
     .await;
     assert!(bob.chat.is_ready());
-    let log = event_log(&mut bob);
+    let log = bob.event_log();
     let connected = log
         .iter()
         .position(|(n, d)| n == "netStateChange" && d["state"] == "connected")
@@ -258,7 +173,7 @@ async fn device_with_a_cache_catches_up_from_its_cursor_after_an_app_restart() {
         let mut bob = on_disk(&server, "bob", dir.path());
         bob.login_ready(&server).await;
         alice.send_text("bob", "C2C", "seen").await;
-        wait_text(&mut bob, "seen").await;
+        bob.wait_text("seen").await;
         bob.chat.logout().await.expect("logout");
     }
     // While bob's app is closed.
@@ -268,12 +183,12 @@ async fn device_with_a_cache_catches_up_from_its_cursor_after_an_app_restart() {
     // Not a fresh device: it resumes from its cursor, so what it missed is new to it.
     let mut bob = on_disk(&server, "bob", dir.path());
     bob.login_ready(&server).await;
-    wait_text(&mut bob, "missed-2").await;
+    bob.wait_text("missed-2").await;
     alice.send_text("bob", "C2C", "live").await;
-    wait_text(&mut bob, "live").await;
-    assert_eq!(received_texts(&mut bob), ["missed-1", "missed-2", "live"]);
+    bob.wait_text("live").await;
+    assert_eq!(bob.seen_texts(), ["missed-1", "missed-2", "live"]);
     assert_eq!(
-        history_texts(&bob, "C2Calice").await,
+        bob.history_texts("C2Calice").await,
         ["seen", "missed-1", "missed-2", "live"]
     );
 }

@@ -4,66 +4,7 @@
 
 use pigeon_tests::*;
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet, VecDeque};
-
-/// Every recorded event of `c`, in order, without consuming any.
-fn event_log(c: &mut Client) -> Vec<(String, Value)> {
-    let names = c.names();
-    let mut by_name: HashMap<String, VecDeque<Value>> = HashMap::new();
-    for n in &names {
-        if !by_name.contains_key(n) {
-            by_name.insert(n.clone(), c.events_named(n).into());
-        }
-    }
-    names
-        .into_iter()
-        .map(|n| {
-            let data = by_name
-                .get_mut(&n)
-                .and_then(VecDeque::pop_front)
-                .expect("every name has its data");
-            (n, data)
-        })
-        .collect()
-}
-
-/// Texts of every message delivered by onMessageReceived so far, in order (not consumed).
-fn received_texts(c: &mut Client) -> Vec<String> {
-    c.events_named("onMessageReceived")
-        .iter()
-        .flat_map(|d| {
-            d.as_array()
-                .cloned()
-                .expect("onMessageReceived carries Message[]")
-        })
-        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// Waits until `c` has received a message with text `text`.
-async fn wait_text(c: &mut Client, text: &str) {
-    let what = format!("{} to receive {text:?}", c.user);
-    eventually(&what, || received_texts(c).iter().any(|t| t == text)).await;
-}
-
-/// The netStateChange states `c` reported, in order.
-fn net_states(c: &mut Client) -> Vec<String> {
-    c.events_named("netStateChange")
-        .iter()
-        .map(|d| {
-            d["state"]
-                .as_str()
-                .expect("netStateChange carries a state")
-                .to_owned()
-        })
-        .collect()
-}
-
-/// Waits until `c` has reported netStateChange `state` (without consuming the event).
-async fn wait_state(c: &mut Client, state: &str) {
-    let what = format!("{} to report netStateChange {state}", c.user);
-    eventually(&what, || net_states(c).iter().any(|s| s == state)).await;
-}
+use std::collections::HashSet;
 
 fn conversation(c: &Client, conv_id: &str) -> Option<Value> {
     let list = c
@@ -82,36 +23,6 @@ fn unread(c: &Client, conv_id: &str) -> u64 {
     conversation(c, conv_id)
         .and_then(|x| x["unreadCount"].as_u64())
         .unwrap_or(0)
-}
-
-/// The whole history of a conversation, oldest first, read page by page.
-async fn history_texts(c: &Client, conv_id: &str) -> Vec<String> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut opts = json!({ "conversationID": conv_id });
-        if let Some(id) = &next {
-            opts["nextReqMessageID"] = json!(id);
-        }
-        let page = c.ok("getMessageList", vec![opts]).await;
-        let list = page["messageList"]
-            .as_array()
-            .cloned()
-            .expect("messageList");
-        all.splice(0..0, list);
-        if page["isCompleted"] == json!(true) {
-            break;
-        }
-        next = Some(
-            page["nextReqMessageID"]
-                .as_str()
-                .expect("nextReqMessageID")
-                .to_owned(),
-        );
-    }
-    all.iter()
-        .map(|m| m["payload"]["text"].as_str().unwrap_or_default().to_owned())
-        .collect()
 }
 
 fn assert_no_duplicates(who: &str, texts: &[String]) {
@@ -148,15 +59,15 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     bob.clear();
 
     proxy.cut();
-    wait_state(&mut bob, "connecting").await;
+    bob.wait_state("connecting").await;
     let sent = numbered("while-cut", 5);
     for t in &sent {
         alice.send_text("bob", "C2C", t).await;
     }
     proxy.restore();
-    wait_state(&mut bob, "connected").await;
+    bob.wait_state("connected").await;
     eventually("bob to receive the 5 missed messages", || {
-        received_texts(&mut bob).len() >= 5
+        bob.seen_texts().len() >= 5
     })
     .await;
     eventually("bob's unread count for alice to reach 5", || {
@@ -164,17 +75,17 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     })
     .await;
     assert_eq!(
-        history_texts(&bob, "C2Calice").await,
+        bob.history_texts("C2Calice").await,
         sent,
         "bob's history after the reconnect"
     );
 
     // Marker: anything still in flight from before it would arrive before it.
     alice.send_text("bob", "C2C", "marker").await;
-    wait_text(&mut bob, "marker").await;
+    bob.wait_text("marker").await;
     let mut expected = sent.clone();
     expected.push("marker".into());
-    let got = received_texts(&mut bob);
+    let got = bob.seen_texts();
     assert_no_duplicates("bob", &got);
     assert_eq!(
         got, expected,
@@ -182,7 +93,7 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     );
 
     // The connection came back before the missed messages were reported.
-    let log = event_log(&mut bob);
+    let log = bob.event_log();
     let connected = log
         .iter()
         .position(|(n, d)| n == "netStateChange" && d["state"] == "connected")
@@ -195,7 +106,7 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
         connected < first_message,
         "connected is reported before the missed messages: {log:?}"
     );
-    let states = net_states(&mut bob);
+    let states = bob.net_states();
     assert_eq!(
         states.first().map(String::as_str),
         Some("connecting"),
@@ -212,7 +123,7 @@ async fn proxy_cut_then_restore_delivers_what_was_missed_once_in_order() {
     })
     .await;
     assert_eq!(
-        history_texts(&bob, "C2Calice").await,
+        bob.history_texts("C2Calice").await,
         expected,
         "bob's history"
     );
@@ -227,12 +138,12 @@ async fn unread_count_after_reconnect_counts_missed_messages() {
     bob.clear();
 
     proxy.cut();
-    wait_state(&mut bob, "connecting").await;
+    bob.wait_state("connecting").await;
     for t in numbered("unread", 5) {
         alice.send_text("bob", "C2C", &t).await;
     }
     proxy.restore();
-    wait_state(&mut bob, "connected").await;
+    bob.wait_state("connected").await;
     bob.wait_for("onTotalUnreadMessageCountUpdated", |d| d == &json!(5))
         .await;
     eventually("bob's unread count for alice to reach 5", || {
@@ -253,16 +164,16 @@ async fn server_restart_reconnects_both_clients_without_duplicates() {
     let mut alice = Client::login(&server, "alice").await;
     let mut bob = Client::login(&server, "bob").await;
     alice.send_text("bob", "C2C", "before-a").await;
-    wait_text(&mut bob, "before-a").await;
+    bob.wait_text("before-a").await;
     bob.send_text("alice", "C2C", "before-b").await;
-    wait_text(&mut alice, "before-b").await;
+    alice.wait_text("before-b").await;
     alice.clear();
     bob.clear();
 
     server.restart();
     for c in [&mut alice, &mut bob] {
-        wait_state(c, "connected").await;
-        let states = net_states(c);
+        c.wait_state("connected").await;
+        let states = c.net_states();
         assert_eq!(
             states.first().map(String::as_str),
             Some("connecting"),
@@ -272,16 +183,16 @@ async fn server_restart_reconnects_both_clients_without_duplicates() {
     }
     alice.send_text("bob", "C2C", "after-a").await;
     bob.send_text("alice", "C2C", "after-b").await;
-    wait_text(&mut bob, "after-a").await;
-    wait_text(&mut alice, "after-b").await;
+    bob.wait_text("after-a").await;
+    alice.wait_text("after-b").await;
 
     assert_eq!(
-        received_texts(&mut alice),
+        alice.seen_texts(),
         ["after-b"],
         "alice gets nothing from before again"
     );
     assert_eq!(
-        received_texts(&mut bob),
+        bob.seen_texts(),
         ["after-a"],
         "bob gets nothing from before again"
     );
@@ -299,7 +210,7 @@ async fn server_restart_reconnects_both_clients_without_duplicates() {
         );
     }
     assert_eq!(
-        history_texts(&bob, "C2Calice").await,
+        bob.history_texts("C2Calice").await,
         ["before-a", "before-b", "after-a", "after-b"],
         "history survives the restart, once each"
     );
@@ -315,15 +226,15 @@ async fn rapid_messages_arrive_all_in_order_once() {
         alice.send_text("bob", "C2C", t).await;
     }
     alice.send_text("bob", "C2C", "marker").await;
-    wait_text(&mut bob, "marker").await;
+    bob.wait_text("marker").await;
     let mut expected = sent.clone();
     expected.push("marker".into());
-    assert_eq!(received_texts(&mut bob), expected);
+    assert_eq!(bob.seen_texts(), expected);
     eventually("bob's unread count for alice to reach 31", || {
         unread(&bob, "C2Calice") == 31
     })
     .await;
-    assert_eq!(history_texts(&bob, "C2Calice").await, expected);
+    assert_eq!(bob.history_texts("C2Calice").await, expected);
 }
 
 /// Sends `texts` from `chat` to `to`, one after another, in a task.
@@ -361,27 +272,27 @@ async fn rapid_messages_across_a_reconnect_arrive_all_in_order_once() {
     // Cut bob off while alice is still sending, and let him back while she still is (or just
     // after): his resync races with her live pushes.
     eventually("bob to receive some messages", || {
-        !received_texts(&mut bob).is_empty()
+        !bob.seen_texts().is_empty()
     })
     .await;
     proxy.cut();
-    wait_state(&mut bob, "connecting").await;
+    bob.wait_state("connecting").await;
     proxy.restore();
-    wait_state(&mut bob, "connected").await;
+    bob.wait_state("connected").await;
     sender.await.expect("sender task");
 
     alice.send_text("bob", "C2C", "marker").await;
-    wait_text(&mut bob, "marker").await;
+    bob.wait_text("marker").await;
     let mut expected = sent.clone();
     expected.push("marker".into());
-    let got = received_texts(&mut bob);
+    let got = bob.seen_texts();
     assert_no_duplicates("bob", &got);
     assert_eq!(got, expected);
     eventually("bob's unread count for alice to reach 31", || {
         unread(&bob, "C2Calice") == 31
     })
     .await;
-    assert_eq!(history_texts(&bob, "C2Calice").await, expected);
+    assert_eq!(bob.history_texts("C2Calice").await, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -403,10 +314,10 @@ async fn history_reads_racing_pushes_do_not_swallow_new_messages() {
     }
     sender.await.expect("sender task");
     alice.send_text("bob", "C2C", "marker").await;
-    wait_text(&mut bob, "marker").await;
+    bob.wait_text("marker").await;
     let mut expected = sent.clone();
     expected.push("marker".into());
-    let got = received_texts(&mut bob);
+    let got = bob.seen_texts();
     assert_no_duplicates("bob", &got);
     assert_eq!(
         got, expected,
@@ -425,15 +336,15 @@ async fn long_outage_reports_disconnected_then_recovers() {
     proxy.cut();
     alice.send_text("bob", "C2C", "during the outage").await;
     // Several failed attempts in a row: the state turns from connecting to disconnected.
-    wait_state(&mut bob, "disconnected").await;
+    bob.wait_state("disconnected").await;
     assert!(
         !bob.chat.get_login_user().is_empty(),
         "still logged in while disconnected"
     );
     proxy.restore();
-    wait_state(&mut bob, "connected").await;
-    wait_text(&mut bob, "during the outage").await;
-    let states = net_states(&mut bob);
+    bob.wait_state("connected").await;
+    bob.wait_text("during the outage").await;
+    let states = bob.net_states();
     assert_eq!(
         states,
         ["connecting", "disconnected", "connected"],
@@ -446,7 +357,7 @@ async fn long_outage_reports_disconnected_then_recovers() {
             .any(|n| n == "sdkStateNotReady" || n == "kickedOut"),
         "{names:?}"
     );
-    assert_eq!(received_texts(&mut bob), ["during the outage"]);
+    assert_eq!(bob.seen_texts(), ["during the outage"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,24 +375,24 @@ async fn both_sides_sending_at_once_each_receive_the_other_in_order_once() {
     b.await.expect("bob's sender");
     alice.send_text("bob", "C2C", "a-end").await;
     bob.send_text("alice", "C2C", "b-end").await;
-    wait_text(&mut bob, "a-end").await;
-    wait_text(&mut alice, "b-end").await;
+    bob.wait_text("a-end").await;
+    alice.wait_text("b-end").await;
 
     let mut want_bob = from_alice.clone();
     want_bob.push("a-end".into());
     let mut want_alice = from_bob.clone();
     want_alice.push("b-end".into());
     assert_eq!(
-        received_texts(&mut bob),
+        bob.seen_texts(),
         want_bob,
         "bob gets alice's messages, and only them"
     );
     assert_eq!(
-        received_texts(&mut alice),
+        alice.seen_texts(),
         want_alice,
         "alice gets bob's messages, and only them"
     );
-    let history = history_texts(&alice, "C2Cbob").await;
+    let history = alice.history_texts("C2Cbob").await;
     assert_eq!(history.len(), 52, "every message once: {history:?}");
     for (who, sent) in [("alice", &want_bob), ("bob", &want_alice)] {
         let in_history: Vec<&String> = history.iter().filter(|t| sent.contains(t)).collect();
@@ -507,7 +418,7 @@ async fn reconnect_while_the_server_still_holds_the_dead_connection() {
     bob.login_ready(&server).await;
     bob.clear();
     alice.send_text("bob", "C2C", "before").await;
-    wait_text(&mut bob, "before").await;
+    bob.wait_text("before").await;
 
     // Bob's side of the connection dies; the server's side lingers, so the server goes on
     // pushing into it until bob's reconnect (same SDK instance) replaces it.
@@ -516,14 +427,14 @@ async fn reconnect_while_the_server_still_holds_the_dead_connection() {
     for t in &sent {
         alice.send_text("bob", "C2C", t).await;
     }
-    wait_state(&mut bob, "connected").await;
+    bob.wait_state("connected").await;
     alice.send_text("bob", "C2C", "marker").await;
-    wait_text(&mut bob, "marker").await;
+    bob.wait_text("marker").await;
 
     let mut expected = vec!["before".to_owned()];
     expected.extend(sent);
     expected.push("marker".into());
-    assert_eq!(received_texts(&mut bob), expected);
+    assert_eq!(bob.seen_texts(), expected);
     let names = bob.names();
     assert!(
         !names
@@ -532,7 +443,7 @@ async fn reconnect_while_the_server_still_holds_the_dead_connection() {
         "{names:?}"
     );
     assert_eq!(
-        net_states(&mut bob).first().map(String::as_str),
+        bob.net_states().first().map(String::as_str),
         Some("connecting")
     );
 }

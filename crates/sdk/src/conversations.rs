@@ -121,18 +121,7 @@ impl State {
             .iter()
             .any(|e| e.name == event::CONVERSATION_LIST_UPDATED);
         if removed && !listed {
-            events.push(Event::new(
-                event::CONVERSATION_LIST_UPDATED,
-                json!(self.sorted_conversations()),
-            ));
-            let total = self.compute_total_unread();
-            if total != self.total_unread {
-                self.total_unread = total;
-                events.push(Event::new(
-                    event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED,
-                    json!(total),
-                ));
-            }
+            events.extend(self.list_events(true));
         }
         events
     }

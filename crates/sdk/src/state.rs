@@ -89,6 +89,27 @@ impl State {
             .sum()
     }
 
+    /// CONVERSATION_LIST_UPDATED when the list `changed`, and TOTAL_UNREAD_MESSAGE_COUNT_UPDATED
+    /// when the total moved.
+    pub(crate) fn list_events(&mut self, changed: bool) -> Vec<Event> {
+        let mut events = Vec::new();
+        if changed {
+            events.push(Event::new(
+                event::CONVERSATION_LIST_UPDATED,
+                json!(self.sorted_conversations()),
+            ));
+        }
+        let total = self.compute_total_unread();
+        if total != self.total_unread {
+            self.total_unread = total;
+            events.push(Event::new(
+                event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED,
+                json!(total),
+            ));
+        }
+        events
+    }
+
     /// Applies conversation changes (all of them when `replace_all`); returns the events.
     pub fn update_conversations(
         &mut self,
@@ -130,22 +151,7 @@ impl State {
                 tracing::warn!(error = %e, "could not cache conversations");
             }
         }
-        let mut events = Vec::new();
-        if changed {
-            events.push(Event::new(
-                event::CONVERSATION_LIST_UPDATED,
-                json!(self.sorted_conversations()),
-            ));
-        }
-        let total = self.compute_total_unread();
-        if total != self.total_unread {
-            self.total_unread = total;
-            events.push(Event::new(
-                event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED,
-                json!(total),
-            ));
-        }
-        events
+        self.list_events(changed)
     }
 
     /// Replaces the group list; returns GROUP_LIST_UPDATED when it changed or `always`.

@@ -278,19 +278,19 @@ pub fn clear_history(
     Ok(ConversationReply { conversation })
 }
 
-/// Applies one setting change to several conversations, collecting per-ID failures.
-fn batch_setting(
+/// Runs `apply` on each of the caller's conversations in `ids`, collecting per-ID failures
+/// (unknown or malformed IDs included), and tells the caller's other sessions what changed.
+fn for_each_conversation(
     st: &AppState,
     caller: &Caller,
     ids: &[String],
-    change: &SettingChange,
+    mut apply: impl FnMut(&str) -> Result<()>,
 ) -> Result<BatchReply> {
     let mut reply = BatchReply::default();
     let mut updated = Vec::new();
     for id in ids {
-        match existing(st, caller, id) {
-            Ok(_) => {
-                st.db(|s| s.update_settings(&caller.user_id, id, change, now()))?;
+        match existing(st, caller, id).and_then(|_| apply(id)) {
+            Ok(()) => {
                 updated.extend(load(st, &caller.user_id, id)?);
                 reply.success_conversation_id_list.push(id.clone());
             }
@@ -306,6 +306,18 @@ fn batch_setting(
     sync_others(st, caller, updated.clone(), vec![]);
     reply.updated = updated;
     Ok(reply)
+}
+
+/// Applies one setting change to several conversations.
+fn batch_setting(
+    st: &AppState,
+    caller: &Caller,
+    ids: &[String],
+    change: &SettingChange,
+) -> Result<BatchReply> {
+    for_each_conversation(st, caller, ids, |id| {
+        st.db(|s| s.update_settings(&caller.user_id, id, change, now()))
+    })
 }
 
 /// Implements `pinConversation`.
@@ -536,7 +548,7 @@ pub fn conv_groups(st: &AppState, caller: &Caller) -> Result<Vec<String>> {
     st.db(|s| s.conv_groups(&caller.user_id))
 }
 
-/// Puts conversations in or out of a folder, collecting per-ID failures.
+/// Puts conversations in or out of a folder.
 fn move_conversations(
     st: &AppState,
     caller: &Caller,
@@ -544,40 +556,20 @@ fn move_conversations(
     ids: &[String],
     member: bool,
 ) -> Result<BatchReply> {
-    let mut reply = BatchReply::default();
-    let mut updated = Vec::new();
     let mut size = st
         .db(|s| s.conv_group_members(&caller.user_id, name))?
         .len();
-    for id in ids {
-        let outcome = existing(st, caller, id).and_then(|_| {
-            if member && size >= MAX_CONV_GROUP_SIZE {
-                return Err(invalid(format!(
-                    "conversation group {name:?} holds at most {MAX_CONV_GROUP_SIZE} conversations"
-                )));
-            }
-            st.db(|s| s.set_in_conv_group(&caller.user_id, name, id, member))
-        });
-        match outcome {
-            Ok(changed) => {
-                if changed && member {
-                    size += 1;
-                }
-                updated.extend(load(st, &caller.user_id, id)?);
-                reply.success_conversation_id_list.push(id.clone());
-            }
-            Err(e) => reply
-                .failure_conversation_id_list
-                .push(ConversationFailure {
-                    conversation_id: id.clone(),
-                    code: e.code,
-                    message: e.message,
-                }),
+    for_each_conversation(st, caller, ids, |id| {
+        if member && size >= MAX_CONV_GROUP_SIZE {
+            return Err(invalid(format!(
+                "conversation group {name:?} holds at most {MAX_CONV_GROUP_SIZE} conversations"
+            )));
         }
-    }
-    sync_others(st, caller, updated.clone(), vec![]);
-    reply.updated = updated;
-    Ok(reply)
+        if st.db(|s| s.set_in_conv_group(&caller.user_id, name, id, member))? && member {
+            size += 1;
+        }
+        Ok(())
+    })
 }
 
 /// Implements `createConversationGroup`.
