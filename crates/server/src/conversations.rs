@@ -598,6 +598,18 @@ pub fn create_conv_group(
     Ok(reply)
 }
 
+/// After a folder was renamed or deleted: its conversations and the folder names, to the
+/// caller's other sessions.
+fn folder_changed(st: &AppState, caller: &Caller, members: Vec<String>) -> Result<Empty> {
+    let mut updated = Vec::new();
+    for id in members {
+        updated.extend(load(st, &caller.user_id, &id)?);
+    }
+    sync_others(st, caller, updated, vec![]);
+    push_groups(st, caller)?;
+    Ok(Empty {})
+}
+
 /// Implements `deleteConversationGroup`.
 pub fn delete_conv_group(
     st: &AppState,
@@ -608,13 +620,7 @@ pub fn delete_conv_group(
     if !st.db(|s| s.delete_conv_group(&caller.user_id, &req.group_name))? {
         return Err(conv_group_missing(&req.group_name));
     }
-    let mut updated = Vec::new();
-    for id in members {
-        updated.extend(load(st, &caller.user_id, &id)?);
-    }
-    sync_others(st, caller, updated, vec![]);
-    push_groups(st, caller)?;
-    Ok(Empty {})
+    folder_changed(st, caller, members)
 }
 
 /// Implements `renameConversationGroup`.
@@ -637,13 +643,7 @@ pub fn rename_conv_group(
         ));
     }
     let members = st.db(|s| s.conv_group_members(&caller.user_id, &req.new_name))?;
-    let mut updated = Vec::new();
-    for id in members {
-        updated.extend(load(st, &caller.user_id, &id)?);
-    }
-    sync_others(st, caller, updated, vec![]);
-    push_groups(st, caller)?;
-    Ok(Empty {})
+    folder_changed(st, caller, members)
 }
 
 /// Implements `addConversationsToGroup`.
@@ -652,16 +652,7 @@ pub fn add_to_conv_group(
     caller: &Caller,
     req: AddConversationsToGroup,
 ) -> Result<BatchReply> {
-    check_batch(&req.conversation_id_list)?;
-    if !st
-        .db(|s| s.conv_groups(&caller.user_id))?
-        .contains(&req.group_name)
-    {
-        return Err(conv_group_missing(&req.group_name));
-    }
-    let reply = move_conversations(st, caller, &req.group_name, &req.conversation_id_list, true)?;
-    push_in_group(st, caller, &req.group_name)?;
-    Ok(reply)
+    change_folder(st, caller, &req.group_name, &req.conversation_id_list, true)
 }
 
 /// Implements `deleteConversationsFromGroup`.
@@ -670,21 +661,34 @@ pub fn remove_from_conv_group(
     caller: &Caller,
     req: DeleteConversationsFromGroup,
 ) -> Result<BatchReply> {
-    check_batch(&req.conversation_id_list)?;
-    if !st
-        .db(|s| s.conv_groups(&caller.user_id))?
-        .contains(&req.group_name)
-    {
-        return Err(conv_group_missing(&req.group_name));
-    }
-    let reply = move_conversations(
+    change_folder(
         st,
         caller,
         &req.group_name,
         &req.conversation_id_list,
         false,
-    )?;
-    push_in_group(st, caller, &req.group_name)?;
+    )
+}
+
+/// Moves conversations into (`member`) or out of an existing folder and tells the caller's
+/// other sessions who is in it now.
+fn change_folder(
+    st: &AppState,
+    caller: &Caller,
+    name: &str,
+    ids: &[String],
+    member: bool,
+) -> Result<BatchReply> {
+    check_batch(ids)?;
+    if !st
+        .db(|s| s.conv_groups(&caller.user_id))?
+        .iter()
+        .any(|n| n == name)
+    {
+        return Err(conv_group_missing(name));
+    }
+    let reply = move_conversations(st, caller, name, ids, member)?;
+    push_in_group(st, caller, name)?;
     Ok(reply)
 }
 
