@@ -7,7 +7,7 @@ use crate::store::{Recipient, Stored};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
-use pigeon_proto::model::{status, Message};
+use pigeon_proto::model::{status, Conversation, Message};
 use pigeon_proto::wire::{
     GetMessageList, InboxEntry, MessageListReply, Push, SendMessage, SendMessageReply, Sync,
     SyncReply, MAX_MESSAGE_BODY_BYTES, MESSAGE_PAGE_SIZE,
@@ -229,16 +229,22 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
         });
     }
     let stored = st.db(|s| s.store_message(&conv_key, &m, now(), &recips))?;
-    fan_out(st, &stored, Some(caller.session))?;
+    let fanned = fan_out(st, &stored, Some(caller.session), &caller.user_id)?;
     let own_inbox = stored
         .inbox
         .iter()
         .find(|(user, _)| *user == caller.user_id)
         .map(|(_, n)| *n);
-    let conv_id = stored.message.conversation_id_for(&caller.user_id);
     // A resend stores nothing: own_inbox stays None and the client keeps the first position.
+    let conversation = match fanned {
+        Some(c) => Some(c),
+        None => {
+            let conv_id = stored.message.conversation_id_for(&caller.user_id);
+            conversations::load(st, &caller.user_id, &conv_id)?
+        }
+    };
     Ok(SendMessageReply {
-        conversation: conversations::load(st, &caller.user_id, &conv_id)?,
+        conversation,
         message: stored.message.view_as(&caller.user_id),
         inbox_seq: own_inbox,
     })
@@ -252,22 +258,34 @@ pub fn deliver_system(
     recips: &[Recipient],
 ) -> Result<()> {
     let stored = st.db(|s| s.store_message(conv_key, m, now(), recips))?;
-    fan_out(st, &stored, None)
+    fan_out(st, &stored, None, "").map(|_| ())
 }
 
 /// Pushes a newly stored message, with each recipient's conversation, to their sessions
 /// (except the sending one).
-fn fan_out(st: &AppState, stored: &Stored, except: Option<SessionId>) -> Result<()> {
+/// Returns the conversation of `author` as it now is (loaded once for both the pushes and the
+/// sender's reply).
+fn fan_out(
+    st: &AppState,
+    stored: &Stored,
+    except: Option<SessionId>,
+    author: &str,
+) -> Result<Option<Conversation>> {
+    let mut authors = None;
     for (user, inbox_seq) in &stored.inbox {
         let conv_id = stored.message.conversation_id_for(user);
+        let conversation = conversations::load(st, user, &conv_id)?;
+        if user == author {
+            authors = conversation.clone();
+        }
         let push = Push::Message {
             inbox_seq: Some(*inbox_seq),
             message: stored.message.clone().view_as(user),
-            conversation: conversations::load(st, user, &conv_id)?,
+            conversation,
         };
         st.push(user, &push, except);
     }
-    Ok(())
+    Ok(authors)
 }
 
 /// Implements the server side of `getMessageList`: a page of history, oldest first.
