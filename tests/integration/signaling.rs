@@ -593,7 +593,7 @@ async fn group_accept_reject_cancel_modify_timeout() {
     .await;
     assert_eq!(
         signaling_for(&mut bob, &id3),
-        vec!["newInvitationReceived".to_owned()],
+        Vec::<String>::new(),
         "bob answered: no timeout for him"
     );
     for id in [&id, &id2, &id3] {
@@ -651,7 +651,7 @@ async fn c2c_invite_refusals() {
 async fn bad_arguments_are_2905() {
     let server = Server::start();
     let alice = Client::login(&server, "alice").await;
-    let cases: Vec<(&str, Vec<Value>)> = vec![
+    let mut cases: Vec<(&str, Vec<Value>)> = vec![
         ("invite", vec![]),
         ("invite", vec![json!("bob")]),
         ("invite", vec![json!({})]),
@@ -689,7 +689,6 @@ async fn bad_arguments_are_2905() {
         ("getSignalingInfo", vec![]),
         ("getSignalingInfo", vec![json!("message")]),
     ];
-    let mut cases = cases;
     for method in ["cancel", "accept", "reject"] {
         cases.push((method, vec![]));
         cases.push((method, vec![json!("an-id")]));
@@ -814,10 +813,6 @@ async fn online_user_only_reaches_online_invitees_and_leaves_no_history() {
     let mut carol = Client::login(&server, "carol").await;
     barrier(&alice, &mut carol, "carol is here").await;
     assert_eq!(signaling_for(&mut carol, &for_carol), Vec::<String>::new());
-    assert_eq!(
-        code_of(&carol, "accept", vec![json!({"inviteID": for_carol})]).await,
-        8010
-    );
 
     // Nothing in history, no unread.
     barrier(&alice, &mut bob, "bob barrier").await;
@@ -873,8 +868,8 @@ async fn exclude_from_history_keeps_unread_and_last_message() {
     // Locally too: after a barrier the counts only hold the ordinary messages.
     barrier(&alice, &mut bob, "bob barrier").await;
     barrier(&bob, &mut alice, "alice barrier").await;
-    eventually("bob's conversation to show the barrier", || {
-        local_conversation(&bob, "C2Calice")["lastMessage"]["payload"]["text"] == "bob barrier"
+    eventually("bob's conversation to show the last barrier", || {
+        local_conversation(&bob, "C2Calice")["lastMessage"]["payload"]["text"] == "alice barrier"
     })
     .await;
     eventually("alice's conversation to show the barrier", || {

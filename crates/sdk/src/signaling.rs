@@ -60,8 +60,16 @@ impl State {
                     json!({ "inviteID": s.invite_id, "inviter": s.inviter, "groupID": s.group_id,
                             "data": s.data }),
                 )),
-                action::ACCEPT | action::REJECT if m.from != me => {
-                    // The inviter and the other invitees hear of each answer.
+                // The inviter and the other invitees hear of each answer; other members of the
+                // group, who receive the message too, do not. An answer's inviteeList only
+                // names who answered, so "another invitee" means one who was announced the
+                // invitation (a C2C answer only ever reaches the two sides).
+                action::ACCEPT | action::REJECT
+                    if m.from != me
+                        && (s.group_id.is_empty()
+                            || s.inviter == me
+                            || self.seen_invites.contains(&s.invite_id)) =>
+                {
                     let name = if s.action_type == action::ACCEPT {
                         event::INVITEE_ACCEPTED
                     } else {
