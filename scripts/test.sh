@@ -18,4 +18,8 @@ cargo clippy -j"$JOBS" --workspace --all-targets -- -D warnings
 echo "== build binaries for the integration tests"
 cargo build -j"$JOBS" --workspace --bins
 echo "== cargo test"
-cargo test -j"$JOBS" --workspace
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
+# One closing line for the whole run (cargo's last line is an empty doc-test summary).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"
