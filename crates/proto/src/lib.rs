@@ -12,8 +12,11 @@
 
 pub mod consts;
 pub mod error;
+pub mod follows;
 pub mod methods;
 pub mod model;
+pub mod profiles;
+pub mod relations;
 pub mod wire;
 
 pub use error::{ImError, Result};

@@ -869,6 +869,14 @@ pub enum Push {
         /// The setting now.
         opt: ReceiveMessageOpt,
     },
+    /// An SDK event the server worked out whole (profiles, relations, follows, status): the
+    /// SDK emits it as is.
+    Event {
+        /// `EVENT.*` value.
+        name: String,
+        /// `event.data`.
+        data: Value,
+    },
     /// This user's group list changed; the client refetches it.
     GroupsChanged {},
     /// The session is over; the server closes the socket after this.

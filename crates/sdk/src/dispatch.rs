@@ -70,7 +70,11 @@ pub const IMPLEMENTED: &[&str] = &[
 
 /// Whether a seed method works through [`Chat::invoke`] or a front end's on/off.
 pub fn is_implemented(method: &str) -> bool {
-    IMPLEMENTED.contains(&method) || FRONT_END_METHODS.contains(&method)
+    IMPLEMENTED.contains(&method)
+        || FRONT_END_METHODS.contains(&method)
+        || crate::profiles::METHODS.contains(&method)
+        || crate::relations::METHODS.contains(&method)
+        || crate::follows::METHODS.contains(&method)
 }
 
 fn arg(args: &mut [Value], i: usize) -> Value {
@@ -147,6 +151,18 @@ impl Chat {
                 Err(ImError::invalid(format!(
                     "{method} takes a handler function: use Chat::on/off, or the bridge's on/off"
                 )))
+            }
+            m if is_implemented(m) => {
+                if let Some(r) = self.invoke_profiles(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_relations(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_follows(m, a).await {
+                    return r;
+                }
+                Err(ImError::internal(format!("{m} has no handler")))
             }
             m if is_seed_method(m) => Err(ImError::new(
                 code::NOT_IMPLEMENTED,

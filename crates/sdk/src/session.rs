@@ -272,6 +272,9 @@ impl Inner {
                     Some(Push::ReceiveOpt { opt }) => {
                         self.apply(gen, |st| st.set_receive_opt(opt));
                     }
+                    Some(Push::Event { name, data }) => {
+                        self.apply(gen, |_| vec![Event::new(&name, data)]);
+                    }
                     Some(Push::GroupsChanged {}) => {
                         if let Err(e) = self.refresh_groups(gen, conn, true).await {
                             tracing::warn!(error = %e, "group list refresh failed");

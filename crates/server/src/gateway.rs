@@ -4,7 +4,8 @@
 
 use crate::hub::{EndReason, Registered};
 use crate::{
-    conversations, groups, messages, now, signaling, usersig, validate_user_id, AppState, Caller,
+    conversations, follows, groups, messages, now, profiles, relations, signaling, usersig,
+    validate_user_id, AppState, Caller,
 };
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -168,8 +169,10 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
             }
         }
     };
+    profiles::session_started(&st, &caller);
     serve_session(&st, &mut socket, &caller, reg, expires_at).await;
     st.hub.unregister(&caller.user_id, caller.session);
+    profiles::session_ended(&st, &caller);
     let _ = socket.send(WsMessage::Close(None)).await;
     debug!(user = %caller.user_id, session = caller.session, "session ended");
 }
@@ -404,10 +407,15 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
             code::REPEAT_LOGIN,
             "this connection is logged in",
         )),
-        other => Err(ImError::new(
-            code::SERVER_INVALID_PARAM,
-            format!("unknown operation {other:?}"),
-        )),
+        other => profiles::dispatch(st, c, other, &data)
+            .or_else(|| relations::dispatch(st, c, other, &data))
+            .or_else(|| follows::dispatch(st, c, other, &data))
+            .unwrap_or_else(|| {
+                Err(ImError::new(
+                    code::SERVER_INVALID_PARAM,
+                    format!("unknown operation {other:?}"),
+                ))
+            }),
     }
 }
 

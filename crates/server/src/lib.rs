@@ -11,10 +11,13 @@
 
 pub mod conversations;
 pub mod credentials;
+pub mod follows;
 pub mod gateway;
 pub mod groups;
 pub mod hub;
 pub mod messages;
+pub mod profiles;
+pub mod relations;
 pub mod signaling;
 pub mod store;
 pub mod usersig;
@@ -38,6 +41,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Sessions one user may have per platform before the oldest is kicked.
     pub max_logins_per_platform: usize,
+    /// Refuse C2C messages between users who are not friends (code 20009).
+    pub friend_check: bool,
+    /// Profile custom field keys users may set (`Tag_Profile_Custom_*`).
+    pub profile_custom_fields: Vec<String>,
 }
 
 impl Default for Config {
@@ -46,6 +53,8 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: default_data_dir(),
             max_logins_per_platform: 1,
+            friend_check: false,
+            profile_custom_fields: Vec::new(),
         }
     }
 }
@@ -94,6 +103,21 @@ impl AppState {
             _ => run(),
         };
         out.map_err(store_error)
+    }
+
+    /// Sends an SDK event, worked out whole, to every session of `user_id` except `except`.
+    pub fn emit_to(
+        &self,
+        user_id: &str,
+        name: &str,
+        data: serde_json::Value,
+        except: Option<SessionId>,
+    ) {
+        let push = pigeon_proto::wire::Push::Event {
+            name: name.to_owned(),
+            data,
+        };
+        self.push(user_id, &push, except);
     }
 
     /// Sends a push to every session of `user_id` except `except`.

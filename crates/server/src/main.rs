@@ -33,6 +33,9 @@ enum Command {
         /// Sessions per user and platform before the oldest is kicked.
         #[arg(long)]
         max_logins_per_platform: Option<usize>,
+        /// Refuse C2C messages between users who are not friends (20009).
+        #[arg(long)]
+        friend_check: bool,
     },
     /// Print a UserSig for a user of this server's app.
     Usersig {
@@ -62,6 +65,7 @@ fn main() -> anyhow::Result<()> {
             data_dir,
             config,
             max_logins_per_platform,
+            friend_check,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -76,6 +80,9 @@ fn main() -> anyhow::Result<()> {
             }
             if let Some(d) = data_dir {
                 cfg.data_dir = d;
+            }
+            if friend_check {
+                cfg.friend_check = true;
             }
             if let Some(n) = max_logins_per_platform {
                 cfg.max_logins_per_platform = n;

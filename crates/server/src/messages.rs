@@ -150,6 +150,7 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
     let counts = !req.excluded_from_unread_count && !req.online_user_only;
     if m.conversation_type == types::CONV_C2C {
         validate_user_id("to", &m.to)?;
+        crate::relations::check_c2c_allowed(st, sender, &m.to)?;
         let mut list = vec![Recipient {
             user_id: sender.clone(),
             conv_id: format!("C2C{}", m.to),
@@ -209,7 +210,8 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
             "onlineUserOnly and messageControlInfo cannot be used together",
         ));
     }
-    let m = normalize(req.message.clone(), &caller.user_id);
+    let mut m = normalize(req.message.clone(), &caller.user_id);
+    crate::profiles::decorate(st, &mut m)?;
     let (conv_key, recips) = recipients(st, &m, &req)?;
     if req.online_user_only {
         let mut m = m;

@@ -144,7 +144,14 @@ pub struct MemberRow {
 }
 
 /// What the server keeps. One implementation per backend.
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    Send
+    + Sync
+    + 'static
+    + crate::profiles::ProfileStore
+    + crate::relations::RelationStore
+    + crate::follows::FollowStore
+{
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
     /// returns the first copy.
@@ -270,6 +277,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_conversation_settings.sql"),
     include_str!("../migrations/0003_invitations.sql"),
+    include_str!("../migrations/0004_profiles.sql"),
+    include_str!("../migrations/0005_relations.sql"),
+    include_str!("../migrations/0006_follows.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.
@@ -319,7 +329,8 @@ impl SqliteStore {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    /// Runs `f` on the connection (for the domain modules' own store traits).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         // A poisoned lock only means another thread panicked mid-call; SQLite rolled that
         // transaction back, so the connection is still sound.
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());

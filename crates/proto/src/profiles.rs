@@ -1,0 +1,1 @@
+//! Profile, blacklist and user status operations (issue 5): their wire types.

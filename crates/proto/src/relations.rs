@@ -1,0 +1,1 @@
+//! Friend, friend application and friend group operations (issue 5): their wire types.

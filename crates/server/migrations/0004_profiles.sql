@@ -1,0 +1,2 @@
+-- Profiles, blacklist and user status (issue 5).
+SELECT 1;

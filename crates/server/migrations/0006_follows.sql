@@ -1,0 +1,2 @@
+-- Follows (issue 5).
+SELECT 1;
