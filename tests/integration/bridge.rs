@@ -3,7 +3,6 @@
 
 use futures_util::{SinkExt, StreamExt};
 use pigeon_proto::methods::seed_methods;
-use pigeon_sdk::dispatch::{FRONT_END_METHODS, IMPLEMENTED};
 use pigeon_tests::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -187,7 +186,7 @@ fn check_reply(method: &str, r: &Value) {
     let code = r["code"]
         .as_u64()
         .unwrap_or_else(|| panic!("{method}: no numeric code in {r}"));
-    let implemented = IMPLEMENTED.contains(&method) || FRONT_END_METHODS.contains(&method);
+    let implemented = pigeon_sdk::dispatch::is_implemented(method);
     if implemented {
         assert!(
             code != 404 && code != 405,
