@@ -105,9 +105,16 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
     match parse_id(&row.conv_id)? {
         Target::C2c(peer) => {
             c.kind = types::CONV_C2C.to_owned();
+            let p = crate::profiles::profiles_of(st, std::slice::from_ref(&peer))?;
+            let (nick, avatar) = p
+                .into_iter()
+                .next()
+                .map(|p| (p.nick, p.avatar))
+                .unwrap_or_default();
             c.user_profile = Some(UserProfile {
                 user_id: peer,
-                ..Default::default()
+                nick,
+                avatar,
             });
         }
         Target::Group(gid) => {

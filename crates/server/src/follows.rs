@@ -85,11 +85,18 @@ fn targets(
 
 /// The list entries for `ids`. Profiles live in the profiles module; until it offers a lookup
 /// the display fields stay '' (the d.ts defaults).
-fn users(ids: &[String]) -> Vec<FollowUser> {
+/// The users with their nick and avatar from their profiles (empty when a lookup fails, so
+/// an event is never lost to it).
+fn users(st: &AppState, ids: &[String]) -> Vec<FollowUser> {
+    let profiles = crate::profiles::profiles_of(st, ids).unwrap_or_default();
     ids.iter()
-        .map(|id| FollowUser {
-            user_id: id.clone(),
-            ..Default::default()
+        .map(|id| {
+            let p = profiles.iter().find(|p| p.user_id == *id);
+            FollowUser {
+                user_id: id.clone(),
+                nick: p.map(|p| p.nick.clone()).unwrap_or_default(),
+                avatar: p.map(|p| p.avatar.clone()).unwrap_or_default(),
+            }
         })
         .collect()
 }
@@ -99,7 +106,7 @@ fn emit(st: &AppState, user: &str, name: &str, ids: &[String], is_add: bool) {
         return;
     }
     let data = FollowListUpdate {
-        user_info_list: users(ids),
+        user_info_list: users(st, ids),
         is_add,
     };
     match serde_json::to_value(&data) {
@@ -204,7 +211,7 @@ pub fn list(st: &AppState, c: &Caller, req: GetFollowList) -> Result<FollowPage,
     };
     let (ids, next) = st.db(|s| s.follow_page(&c.user_id, req.list, before, count as usize))?;
     Ok(FollowPage {
-        result_list: users(&ids),
+        result_list: users(st, &ids),
         next_cursor: next.map(|n| n.to_string()).unwrap_or_default(),
     })
 }
