@@ -13,5 +13,6 @@ mod local_cache;
 mod offline;
 mod profiles;
 mod reconnect;
+mod relations;
 mod signaling;
 mod usersig;

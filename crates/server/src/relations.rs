@@ -1039,8 +1039,8 @@ pub trait RelationStore {
     /// One entry of `owner`'s friend list.
     fn friend(&self, owner: &str, friend_id: &str) -> crate::store::Result<Option<FriendRow>>;
     /// Adds each row whose friend is not listed yet and puts it in its groups (made when
-    /// missing); deletes the application `answered` (from, to). Returns which rows were new and
-    /// whether the application existed.
+    /// missing); an existing entry stays as it is. Deletes the application `answered` (from,
+    /// to). Returns which rows were new and whether the application existed.
     fn add_friends(
         &self,
         rows: &[FriendRow],
@@ -1155,7 +1155,7 @@ fn remove_friend(
 impl RelationStore for crate::store::SqliteStore {
     fn friends(&self, owner: &str) -> crate::store::Result<Vec<FriendRow>> {
         self.with(|conn| {
-            let sql = format!("{FRIEND_SELECT} WHERE f.user_id = ?1 ORDER BY f.added, f.friend_id");
+            let sql = format!("{FRIEND_SELECT} WHERE f.user_id = ?1 ORDER BY f.rowid");
             let mut stmt = conn.prepare_cached(&sql)?;
             let raw = stmt
                 .query_map([owner], friend_from_row)?
@@ -1198,7 +1198,7 @@ impl RelationStore for crate::store::SqliteStore {
                         r.added
                     ],
                 )?;
-                for g in &r.groups {
+                for g in r.groups.iter().filter(|_| n > 0) {
                     tx.execute(
                         "INSERT OR IGNORE INTO friend_groups (user_id, name, created)
                          VALUES (?1, ?2, ?3)",
@@ -1252,7 +1252,7 @@ impl RelationStore for crate::store::SqliteStore {
         self.with(|conn| {
             let sql = format!(
                 "{APPLICATION_SELECT} WHERE from_id = ?1 OR to_id = ?1
-                 ORDER BY time DESC, from_id, to_id"
+                 ORDER BY time DESC, rowid DESC"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([user_id], application_from_row)?;
@@ -1318,7 +1318,7 @@ impl RelationStore for crate::store::SqliteStore {
                 "SELECT g.name,
                         (SELECT json_group_array(m.friend_id) FROM friend_group_members m
                           WHERE m.user_id = g.user_id AND m.name = g.name)
-                 FROM friend_groups g WHERE g.user_id = ?1 ORDER BY g.created, g.name",
+                 FROM friend_groups g WHERE g.user_id = ?1 ORDER BY g.rowid",
             )?;
             let raw = stmt
                 .query_map([owner], |r| {
@@ -1418,7 +1418,7 @@ impl RelationStore for crate::store::SqliteStore {
     fn blacklist(&self, owner: &str) -> crate::store::Result<Vec<String>> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT blocked_id FROM blacklist WHERE user_id = ?1 ORDER BY added, blocked_id",
+                "SELECT blocked_id FROM blacklist WHERE user_id = ?1 ORDER BY rowid",
             )?;
             let rows = stmt.query_map([owner], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1508,8 +1508,11 @@ pub(crate) mod conformance {
         let rows = [row("a", "b", 1, &["work"]), row("b", "a", 1, &[])];
         let (added, answered) = s.add_friends(&rows, None).expect("add");
         assert_eq!((added, answered), (vec![true, true], false));
-        let (added, _) = s.add_friends(&rows[..1], None).expect("again");
+        let (added, _) = s
+            .add_friends(&[row("a", "b", 5, &["other"])], None)
+            .expect("again");
         assert_eq!(added, vec![false], "an existing entry is kept");
+        assert_eq!(s.friend_groups("a").expect("groups").len(), 1);
         let b = s.friend("a", "b").expect("read").expect("a has b");
         assert_eq!(b.groups, vec!["work".to_string()]);
         let mut b2 = b.clone();
