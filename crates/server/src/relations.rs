@@ -181,6 +181,18 @@ fn check_list(op: &str, list: &[String], max: usize) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Whether an optional `type` asks for both ways: absent or `both` yes, `single` no.
+fn both_ways(op: &str, kind: Option<&str>, both: &str, single: &str) -> Result<bool> {
+    match kind {
+        None => Ok(true),
+        Some(k) if k == both => Ok(true),
+        Some(k) if k == single => Ok(false),
+        Some(other) => Err(invalid(format!(
+            "{op}: type must be {both} or {single}, not {other:?}"
+        ))),
+    }
+}
+
 /// Users whose lists changed during one call; [`Changed::send`] pushes each list once.
 #[derive(Default)]
 struct Changed {
@@ -339,17 +351,12 @@ pub fn add_friend(st: &AppState, c: &Caller, req: AddFriend) -> Result<AddFriend
     if !req.group_name.is_empty() {
         check_group_name("addFriend: groupName", &req.group_name)?;
     }
-    let both = match req.kind.as_deref() {
-        None | Some(types::SNS_ADD_TYPE_BOTH) => true,
-        Some(types::SNS_ADD_TYPE_SINGLE) => false,
-        Some(other) => {
-            return Err(invalid(format!(
-                "addFriend: type must be {} or {}, not {other:?}",
-                types::SNS_ADD_TYPE_BOTH,
-                types::SNS_ADD_TYPE_SINGLE
-            )))
-        }
-    };
+    let both = both_ways(
+        "addFriend",
+        req.kind.as_deref(),
+        types::SNS_ADD_TYPE_BOTH,
+        types::SNS_ADD_TYPE_SINGLE,
+    )?;
     check_not_blocked(st, me, to)?;
     let mine = st.db(|s| s.friend(me, to))?.is_some();
     let theirs = st.db(|s| s.friend(to, me))?.is_some();
@@ -437,17 +444,12 @@ pub fn add_friend(st: &AppState, c: &Caller, req: AddFriend) -> Result<AddFriend
 /// Implements `deleteFriend`: one-way or (the default) both ways.
 pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<UserResults> {
     let me = c.user_id.as_str();
-    let both = match req.kind.as_deref() {
-        None | Some(types::SNS_DELETE_TYPE_BOTH) => true,
-        Some(types::SNS_DELETE_TYPE_SINGLE) => false,
-        Some(other) => {
-            return Err(invalid(format!(
-                "deleteFriend: type must be {} or {}, not {other:?}",
-                types::SNS_DELETE_TYPE_BOTH,
-                types::SNS_DELETE_TYPE_SINGLE
-            )))
-        }
-    };
+    let both = both_ways(
+        "deleteFriend",
+        req.kind.as_deref(),
+        types::SNS_DELETE_TYPE_BOTH,
+        types::SNS_DELETE_TYPE_SINGLE,
+    )?;
     let ids = check_list("deleteFriend", &req.user_id_list, MAX_DELETE)?;
     let mut reply = UserResults::default();
     let mut changed = Changed::default();
@@ -480,17 +482,12 @@ pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<Use
 /// Implements `checkFriend`.
 pub fn check_friend(st: &AppState, c: &Caller, req: CheckFriend) -> Result<CheckFriendReply> {
     let me = c.user_id.as_str();
-    let both = match req.kind.as_deref() {
-        None | Some(types::SNS_CHECK_TYPE_BOTH) => true,
-        Some(types::SNS_CHECK_TYPE_SINGLE) => false,
-        Some(other) => {
-            return Err(invalid(format!(
-                "checkFriend: type must be {} or {}, not {other:?}",
-                types::SNS_CHECK_TYPE_BOTH,
-                types::SNS_CHECK_TYPE_SINGLE
-            )))
-        }
-    };
+    let both = both_ways(
+        "checkFriend",
+        req.kind.as_deref(),
+        types::SNS_CHECK_TYPE_BOTH,
+        types::SNS_CHECK_TYPE_SINGLE,
+    )?;
     if req.user_id_list.is_empty() || req.user_id_list.len() > MAX_BATCH {
         return Err(invalid(format!(
             "checkFriend: userIDList must hold 1 to {MAX_BATCH} users"
