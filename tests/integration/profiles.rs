@@ -489,3 +489,37 @@ async fn bad_status_input_is_refused() {
         .await;
     assert_eq!(st["successUserList"][0]["customStatus"], "");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friends_hear_of_profile_changes() {
+    let server = Server::start();
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    let mut carol = Client::login(&server, "carol").await;
+    alice
+        .ok(
+            "updateMyProfile",
+            vec![json!({"allowType": "AllowType_Type_AllowAny"})],
+        )
+        .await;
+    let added = bob
+        .ok(
+            "addFriend",
+            vec![json!({"to": "alice", "source": "AddSource_Type_Web"})],
+        )
+        .await;
+    assert_eq!(added["code"], 0, "{added}");
+    bob.clear();
+    carol.clear();
+    alice
+        .ok("updateMyProfile", vec![json!({"nick": "Alice A."})])
+        .await;
+    let got = bob
+        .wait_for("onProfileUpdated", |d| d[0]["userID"] == json!("alice"))
+        .await;
+    assert_eq!(got[0]["nick"], "Alice A.");
+    // A round trip proves carol, who is no friend, had her chance to hear of it.
+    carol.send_text("bob", "C2C", "ping").await;
+    bob.wait_for("onMessageReceived", |_| true).await;
+    assert!(carol.events_named("onProfileUpdated").is_empty());
+}

@@ -217,9 +217,16 @@ pub fn update_my_profile(
     st.db(|s| s.update_profile(&c.user_id, &req, crate::now()))?;
     let profile = one_profile(st, &c.user_id)?;
     let data = serde_json::json!([profile]);
-    st.emit_to(&c.user_id, EVENT_PROFILE_UPDATED, data, Some(c.session));
-    // Friends would hear of it too (seed: "own or friends' profile"), once the relations
-    // module offers a friend list to fan out to.
+    st.emit_to(
+        &c.user_id,
+        EVENT_PROFILE_UPDATED,
+        data.clone(),
+        Some(c.session),
+    );
+    // Friends hear of it too (seed: "own or friends' profile").
+    for f in st.db(|s| s.friends(&c.user_id))? {
+        st.emit_to(&f.friend_id, EVENT_PROFILE_UPDATED, data.clone(), None);
+    }
     Ok(profile)
 }
 
