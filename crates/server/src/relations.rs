@@ -1368,28 +1368,14 @@ impl RelationStore for crate::store::SqliteStore {
 
     fn rename_friend_group(&self, owner: &str, old: &str, new: &str) -> crate::store::Result<bool> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
-            let taken = tx
-                .query_row(
-                    "SELECT 1 FROM friend_groups WHERE user_id = ?1 AND name = ?2",
-                    [owner, new],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if taken {
-                return Ok(false);
-            }
-            let n = tx.execute(
-                "UPDATE friend_groups SET name = ?3 WHERE user_id = ?1 AND name = ?2",
-                [owner, old, new],
-            )?;
-            tx.execute(
-                "UPDATE friend_group_members SET name = ?3 WHERE user_id = ?1 AND name = ?2",
-                [owner, old, new],
-            )?;
-            tx.commit()?;
-            Ok(n > 0)
+            crate::store::rename_folder(
+                conn,
+                "friend_groups",
+                "friend_group_members",
+                owner,
+                old,
+                new,
+            )
         })
     }
 

@@ -401,6 +401,41 @@ fn conv_row(raw: RawConv) -> Result<ConvRow> {
     })
 }
 
+/// Renames one of a user's named folders (`folders` table with `user_id, name`, and its
+/// `members` table with the same two columns); false when `old` is missing or `new` taken.
+/// Conversation groups and friend groups share this shape. Table names are constants.
+pub(crate) fn rename_folder(
+    conn: &mut Connection,
+    folders: &str,
+    members: &str,
+    user_id: &str,
+    old: &str,
+    new: &str,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let taken = tx
+        .query_row(
+            &format!("SELECT 1 FROM {folders} WHERE user_id = ?1 AND name = ?2"),
+            [user_id, new],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if taken {
+        return Ok(false);
+    }
+    let n = tx.execute(
+        &format!("UPDATE {folders} SET name = ?3 WHERE user_id = ?1 AND name = ?2"),
+        [user_id, old, new],
+    )?;
+    tx.execute(
+        &format!("UPDATE {members} SET name = ?3 WHERE user_id = ?1 AND name = ?2"),
+        [user_id, old, new],
+    )?;
+    tx.commit()?;
+    Ok(n > 0)
+}
+
 fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
     Ok(MemberRow {
         user_id: r.get(0)?,
@@ -975,28 +1010,7 @@ impl Store for SqliteStore {
 
     fn rename_conv_group(&self, user_id: &str, old: &str, new: &str) -> Result<bool> {
         self.with(|conn| {
-            let tx = conn.transaction()?;
-            let taken = tx
-                .query_row(
-                    "SELECT 1 FROM conv_groups WHERE user_id = ?1 AND name = ?2",
-                    [user_id, new],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some();
-            if taken {
-                return Ok(false);
-            }
-            let n = tx.execute(
-                "UPDATE conv_groups SET name = ?3 WHERE user_id = ?1 AND name = ?2",
-                [user_id, old, new],
-            )?;
-            tx.execute(
-                "UPDATE conv_group_members SET name = ?3 WHERE user_id = ?1 AND name = ?2",
-                [user_id, old, new],
-            )?;
-            tx.commit()?;
-            Ok(n > 0)
+            rename_folder(conn, "conv_groups", "conv_group_members", user_id, old, new)
         })
     }
 
