@@ -12,7 +12,10 @@
 
 pub mod consts;
 pub mod error;
+pub mod files;
 pub mod follows;
+pub mod message_extras;
+pub mod message_ops;
 pub mod methods;
 pub mod model;
 pub mod profiles;

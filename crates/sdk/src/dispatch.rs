@@ -75,6 +75,9 @@ pub fn is_implemented(method: &str) -> bool {
         || crate::profiles::METHODS.contains(&method)
         || crate::relations::METHODS.contains(&method)
         || crate::follows::METHODS.contains(&method)
+        || crate::files::METHODS.contains(&method)
+        || crate::message_ops::METHODS.contains(&method)
+        || crate::message_extras::METHODS.contains(&method)
 }
 
 fn arg(args: &mut [Value], i: usize) -> Value {
@@ -160,6 +163,15 @@ impl Chat {
                     return r;
                 }
                 if let Some(r) = self.invoke_follows(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_files(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_message_ops(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_message_extras(m, a).await {
                     return r;
                 }
                 Err(ImError::internal(format!("{m} has no handler")))

@@ -4,8 +4,8 @@
 
 use crate::hub::{EndReason, Registered};
 use crate::{
-    conversations, follows, groups, messages, now, profiles, relations, signaling, usersig,
-    validate_user_id, AppState, Caller,
+    conversations, files, follows, groups, message_extras, message_ops, messages, now, profiles,
+    relations, signaling, usersig, validate_user_id, AppState, Caller,
 };
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -46,6 +46,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(upgrade))
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
+        .merge(files::router())
         .with_state(state)
 }
 
@@ -410,6 +411,9 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
         other => profiles::dispatch(st, c, other, &data)
             .or_else(|| relations::dispatch(st, c, other, &data))
             .or_else(|| follows::dispatch(st, c, other, &data))
+            .or_else(|| files::dispatch(st, c, other, &data))
+            .or_else(|| message_ops::dispatch(st, c, other, &data))
+            .or_else(|| message_extras::dispatch(st, c, other, &data))
             .unwrap_or_else(|| {
                 Err(ImError::new(
                     code::SERVER_INVALID_PARAM,

@@ -11,10 +11,13 @@
 
 pub mod conversations;
 pub mod credentials;
+pub mod files;
 pub mod follows;
 pub mod gateway;
 pub mod groups;
 pub mod hub;
+pub mod message_extras;
+pub mod message_ops;
 pub mod messages;
 pub mod profiles;
 pub mod relations;

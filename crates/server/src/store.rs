@@ -151,6 +151,9 @@ pub trait Store:
     + crate::profiles::ProfileStore
     + crate::relations::RelationStore
     + crate::follows::FollowStore
+    + crate::files::FileStore
+    + crate::message_ops::MessageOpsStore
+    + crate::message_extras::MessageExtrasStore
 {
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
@@ -280,6 +283,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_profiles.sql"),
     include_str!("../migrations/0005_relations.sql"),
     include_str!("../migrations/0006_follows.sql"),
+    include_str!("../migrations/0007_files.sql"),
+    include_str!("../migrations/0008_message_ops.sql"),
+    include_str!("../migrations/0009_message_extras.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.

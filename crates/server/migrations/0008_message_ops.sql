@@ -1,0 +1,2 @@
+-- Message operations: revoke, delete, modify, forward, merger, hopping (issue 3).
+SELECT 1;

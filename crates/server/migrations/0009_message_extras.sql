@@ -1,0 +1,2 @@
+-- Message extensions, reactions, read receipts, cloud search, translation and speech-to-text (issue 3).
+SELECT 1;

@@ -1,0 +1,25 @@
+//! Media: the file service (upload, download, Range) and image, audio, video and file messages (issue 3).
+
+use crate::{AppState, Caller};
+use pigeon_proto::ImError;
+use serde_json::Value;
+
+/// Handles this module's operations; None for an op it does not know.
+pub fn dispatch(
+    _st: &AppState,
+    _c: &Caller,
+    _op: &str,
+    _data: &Value,
+) -> Option<Result<Value, ImError>> {
+    None
+}
+
+/// This module's storage; every [`crate::store::Store`] backend implements it.
+pub trait FileStore {}
+
+impl FileStore for crate::store::SqliteStore {}
+
+/// The HTTP routes of the file service, merged into the gateway's router.
+pub fn router() -> axum::Router<std::sync::Arc<AppState>> {
+    axum::Router::new()
+}

@@ -1,0 +1,20 @@
+//! Message operations: revoke, delete, modify, forward, merger, hopping (issue 3).
+
+use crate::{AppState, Caller};
+use pigeon_proto::ImError;
+use serde_json::Value;
+
+/// Handles this module's operations; None for an op it does not know.
+pub fn dispatch(
+    _st: &AppState,
+    _c: &Caller,
+    _op: &str,
+    _data: &Value,
+) -> Option<Result<Value, ImError>> {
+    None
+}
+
+/// This module's storage; every [`crate::store::Store`] backend implements it.
+pub trait MessageOpsStore {}
+
+impl MessageOpsStore for crate::store::SqliteStore {}
