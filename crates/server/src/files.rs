@@ -14,6 +14,12 @@ pub fn dispatch(
     None
 }
 
+/// Checks the payload of a media message kind (image, audio, video, file); None for kinds
+/// that are not media.
+pub fn check_payload(_m: &pigeon_proto::model::Message) -> Option<Result<(), ImError>> {
+    None
+}
+
 /// This module's storage; every [`crate::store::Store`] backend implements it.
 pub trait FileStore {}
 

@@ -14,6 +14,21 @@ pub fn dispatch(
     None
 }
 
+/// Checks the payload of the kinds this module sends (merger); None for other kinds.
+pub fn check_payload(_m: &pigeon_proto::model::Message) -> Option<Result<(), ImError>> {
+    None
+}
+
+/// Drops from a history page what `user` may not see (messages they deleted) and marks what
+/// changed (revoked, modified).
+pub fn filter_for(
+    _st: &AppState,
+    _user: &str,
+    _page: &mut Vec<pigeon_proto::model::Message>,
+) -> Result<(), ImError> {
+    Ok(())
+}
+
 /// This module's storage; every [`crate::store::Store`] backend implements it.
 pub trait MessageOpsStore {}
 

@@ -55,9 +55,17 @@ pub fn validate(m: &Message) -> Result<()> {
         types::MSG_FACE => is_num("index") && p.get("data").is_none_or(|v| v.is_string()),
         types::MSG_LOCATION => is_str("description") && is_num("longitude") && is_num("latitude"),
         other => {
-            return Err(invalid(format!(
-                "message type {other:?} cannot be sent here"
-            )));
+            match crate::files::check_payload(m).or_else(|| crate::message_ops::check_payload(m)) {
+                Some(checked) => {
+                    checked?;
+                    true
+                }
+                None => {
+                    return Err(invalid(format!(
+                        "message type {other:?} cannot be sent here"
+                    )));
+                }
+            }
         }
     };
     if !ok || !p.is_object() {
@@ -339,6 +347,7 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
     };
     let cleared = st.db(|s| s.cleared_seq(me, &conv_key))?;
     let mut page = st.db(|s| s.messages_before(&conv_key, before, cleared, count + 1))?;
+    crate::message_ops::filter_for(st, me, &mut page)?;
     let is_completed = page.len() <= count as usize;
     page.truncate(count as usize);
     page.reverse();
