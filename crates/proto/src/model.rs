@@ -78,6 +78,13 @@ pub struct Message {
     /// Targeted group message receivers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receiver_list: Option<Vec<String>>,
+    /// Edit version, bumped by every modifyMessage (a stale copy's modify is a conflict).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub version: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Delivery status values of `Message.status`.

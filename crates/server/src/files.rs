@@ -1,31 +1,772 @@
 //! Media: the file service (upload, download, Range) and image, audio, video and file messages (issue 3).
+//!
+//! - `POST|PUT /files/{SDKAppID}/{kind}` (kind: image, audio, video, file) stores the body.
+//!   The uploader authenticates with an upload ticket (`X-Pigeon-Ticket`, from the `uploadTicket`
+//!   op of a logged-in session) or with `X-Pigeon-User` + `X-Pigeon-UserSig`. The body streams
+//!   to a staging file while it is hashed; over the kind's limit the upload stops with the
+//!   kind's SIZE_LIMIT code. Images and videos must look like one (magic bytes).
+//! - `GET /files/{SDKAppID}/{sha256}` serves a stored file to anyone holding its URL, with
+//!   single Range requests (206/416). Another app's ID or anything that is not a hash is 404.
+//!
+//! Content is addressed by its SHA-256: the same bytes are stored once, and a retried upload
+//! stores nothing new. Blobs sit behind [`BlobStore`] (disk now; an object store can follow);
+//! their metadata rows behind [`FileStore`]. A blob is only served once its row exists, and the
+//! row is written after the blob is in place, so a failed upload leaves nothing visible.
 
 use crate::{AppState, Caller};
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::StreamExt as _;
+use hmac::{Hmac, Mac};
+use pigeon_proto::consts::types;
+use pigeon_proto::error::code;
+use pigeon_proto::files::{
+    code as fcode, is_sha256_hex, parse_file_url, FileKind, UploadReply, UploadTicket,
+    UploadTicketReply, FILES_PATH, TICKET_HEADER, USERSIG_HEADER, USER_HEADER,
+};
+use pigeon_proto::model::Message;
+use pigeon_proto::wire::Op;
 use pigeon_proto::ImError;
-use serde_json::Value;
+use rusqlite::{params, OptionalExtension};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+
+/// How long an upload ticket is accepted.
+const TICKET_TTL_SECS: u64 = 600;
+
+/// Bytes read per chunk when serving a file.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// Bytes kept from the start of an upload to detect its type.
+const SNIFF_BYTES: usize = 8 * 1024;
 
 /// Handles this module's operations; None for an op it does not know.
 pub fn dispatch(
-    _st: &AppState,
-    _c: &Caller,
-    _op: &str,
-    _data: &Value,
+    st: &AppState,
+    c: &Caller,
+    op: &str,
+    data: &Value,
 ) -> Option<Result<Value, ImError>> {
-    None
+    match op {
+        UploadTicket::NAME => Some(UploadTicket::parse(data.clone()).and_then(|_| {
+            let expires_at = crate::now() + TICKET_TTL_SECS;
+            let reply = UploadTicketReply {
+                ticket: make_ticket(st, &c.user_id, expires_at)?,
+                expires_at,
+            };
+            serde_json::to_value(reply)
+                .map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
+        })),
+        _ => None,
+    }
+}
+
+fn mac(st: &AppState, user: &str, expires_at: u64) -> Result<Hmac<Sha256>, ImError> {
+    // HMAC takes keys of any length, so this error is not expected.
+    let mut m = Hmac::<Sha256>::new_from_slice(st.creds.secret_key.as_bytes())
+        .map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))?;
+    m.update(
+        format!(
+            "pigeon-upload\n{}\n{user}\n{expires_at}",
+            st.creds.sdk_app_id
+        )
+        .as_bytes(),
+    );
+    Ok(m)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect()
+}
+
+/// `<expires_at>.<hex userID>.<hex HMAC>`: the user is inside, so the upload needs nothing else.
+fn make_ticket(st: &AppState, user: &str, expires_at: u64) -> Result<String, ImError> {
+    let sig = mac(st, user, expires_at)?.finalize().into_bytes();
+    Ok(format!(
+        "{expires_at}.{}.{}",
+        hex(user.as_bytes()),
+        hex(&sig)
+    ))
+}
+
+fn check_ticket(st: &AppState, ticket: &str) -> Result<String, ImError> {
+    let bad = || ImError::new(code::USERSIG_MALFORMED, "upload ticket is malformed");
+    let mut parts = ticket.split('.');
+    let (Some(exp), Some(user), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let exp: u64 = exp.parse().map_err(|_| bad())?;
+    let user = unhex(user)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(bad)?;
+    let sig = unhex(sig).ok_or_else(bad)?;
+    mac(st, &user, exp)?.verify_slice(&sig).map_err(|_| {
+        ImError::new(
+            code::USERSIG_BAD_SIGNATURE,
+            "upload ticket signature is wrong",
+        )
+    })?;
+    if exp < crate::now() {
+        return Err(ImError::new(
+            code::USERSIG_EXPIRED,
+            "upload ticket has expired",
+        ));
+    }
+    Ok(user)
+}
+
+/// Who is uploading: a ticket, or a userID with its UserSig.
+fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<String, ImError> {
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(t) = h(TICKET_HEADER) {
+        return check_ticket(st, t);
+    }
+    match (h(USER_HEADER), h(USERSIG_HEADER)) {
+        (Some(user), Some(sig)) => {
+            crate::usersig::verify(
+                sig,
+                st.creds.sdk_app_id,
+                &st.creds.secret_key,
+                user,
+                crate::now(),
+            )
+            .map_err(|e| ImError::new(e.code(), format!("UserSig refused: {e}")))?;
+            Ok(user.to_owned())
+        }
+        _ => Err(ImError::new(
+            code::NO_USERSIG,
+            format!("uploads need {TICKET_HEADER}, or {USER_HEADER} and {USERSIG_HEADER}"),
+        )),
+    }
+}
+
+fn nonempty_str(p: &Value, key: &str) -> bool {
+    p.get(key)
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.is_empty())
+}
+
+fn is_num(p: &Value, key: &str) -> bool {
+    p.get(key)
+        .is_some_and(|v| v.as_f64().is_some_and(|n| n >= 0.0))
+}
+
+fn file_url(p: &Value, key: &str) -> Result<(), ImError> {
+    let url = p.get(key).and_then(Value::as_str).unwrap_or("");
+    if parse_file_url(url).is_none() {
+        return Err(ImError::new(
+            fcode::MSG_F_URL_IS_EMPTY,
+            format!("payload.{key} must be a file URL of this server (got {url:?}); upload the file first"),
+        ));
+    }
+    Ok(())
+}
+
+fn bad_payload(kind: &str, what: &str) -> ImError {
+    ImError::new(
+        code::SERVER_INVALID_PARAM,
+        format!("{kind} payload: {what}"),
+    )
 }
 
 /// Checks the payload of a media message kind (image, audio, video, file); None for kinds
 /// that are not media.
-pub fn check_payload(_m: &pigeon_proto::model::Message) -> Option<Result<(), ImError>> {
-    None
+pub fn check_payload(m: &Message) -> Option<Result<(), ImError>> {
+    let p = &m.payload;
+    let kind = m.kind.as_str();
+    if ![
+        types::MSG_IMAGE,
+        types::MSG_AUDIO,
+        types::MSG_VIDEO,
+        types::MSG_FILE,
+    ]
+    .contains(&kind)
+    {
+        return None;
+    }
+    Some((|| {
+        if !p.is_object() {
+            return Err(bad_payload(kind, "must be an object"));
+        }
+        if p.get("localFile").is_some() {
+            // A local path must never reach other users: the SDK uploads and drops it first.
+            return Err(bad_payload(
+                kind,
+                "still carries a local file; it was not uploaded",
+            ));
+        }
+        match kind {
+            types::MSG_IMAGE => {
+                let list = p
+                    .get("imageInfoArray")
+                    .and_then(Value::as_array)
+                    .filter(|l| !l.is_empty() && l.len() <= 3)
+                    .ok_or_else(|| bad_payload(kind, "imageInfoArray must hold 1 to 3 entries"))?;
+                for info in list {
+                    file_url(info, "url")?;
+                    let ty = info.get("type").and_then(Value::as_u64);
+                    if !(is_num(info, "width")
+                        && is_num(info, "height")
+                        && is_num(info, "size")
+                        && ty.is_some_and(|t| t <= 2))
+                    {
+                        return Err(bad_payload(
+                            kind,
+                            "each imageInfoArray entry needs url, width, height, size and type 0..2",
+                        ));
+                    }
+                }
+            }
+            types::MSG_AUDIO => {
+                file_url(p, "url")?;
+                if !(is_num(p, "second") && is_num(p, "size")) {
+                    return Err(bad_payload(kind, "second and size must be numbers"));
+                }
+            }
+            types::MSG_VIDEO => {
+                file_url(p, "videoUrl")?;
+                if nonempty_str(p, "thumbUrl") {
+                    file_url(p, "thumbUrl")?;
+                }
+                if !(is_num(p, "videoSecond") && is_num(p, "videoSize")) {
+                    return Err(bad_payload(
+                        kind,
+                        "videoSecond and videoSize must be numbers",
+                    ));
+                }
+            }
+            _ => {
+                file_url(p, "fileUrl")?;
+                if !(nonempty_str(p, "fileName") && is_num(p, "fileSize")) {
+                    return Err(bad_payload(kind, "fileName and fileSize are required"));
+                }
+            }
+        }
+        Ok(())
+    })())
+}
+
+/// What is known about a stored file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileMeta {
+    /// Bytes.
+    pub size: u64,
+    /// Detected MIME type.
+    pub mime: String,
 }
 
 /// This module's storage; every [`crate::store::Store`] backend implements it.
-pub trait FileStore {}
+pub trait FileStore {
+    /// Records a stored blob (once per app and hash; later uploads of the same bytes keep the
+    /// first row).
+    #[allow(clippy::too_many_arguments)]
+    fn record_file(
+        &self,
+        app_id: u64,
+        sha256: &str,
+        kind: &str,
+        size: u64,
+        mime: &str,
+        uploader: &str,
+        time: u64,
+    ) -> crate::store::Result<()>;
 
-impl FileStore for crate::store::SqliteStore {}
+    /// The metadata of a stored blob, if it was recorded.
+    fn file_meta(&self, app_id: u64, sha256: &str) -> crate::store::Result<Option<FileMeta>>;
+}
+
+impl FileStore for crate::store::SqliteStore {
+    fn record_file(
+        &self,
+        app_id: u64,
+        sha256: &str,
+        kind: &str,
+        size: u64,
+        mime: &str,
+        uploader: &str,
+        time: u64,
+    ) -> crate::store::Result<()> {
+        self.with(|conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO files (app_id, sha256, kind, size, mime, uploader, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    app_id as i64,
+                    sha256,
+                    kind,
+                    size as i64,
+                    mime,
+                    uploader,
+                    time as i64
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn file_meta(&self, app_id: u64, sha256: &str) -> crate::store::Result<Option<FileMeta>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT size, mime FROM files WHERE app_id = ?1 AND sha256 = ?2",
+                    params![app_id as i64, sha256],
+                    |r| {
+                        Ok(FileMeta {
+                            size: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                            mime: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?)
+        })
+    }
+}
+
+/// Where blobs live. Paths come only from an app ID number and a validated hash, so nothing a
+/// client sends can point outside the store.
+pub trait BlobStore: Send + Sync {
+    /// A new, empty staging file for an upload in progress.
+    fn staging_path(&self) -> std::io::Result<PathBuf>;
+    /// Moves a complete staged file in under its hash; a blob already there is kept and the
+    /// staged copy dropped.
+    fn commit(&self, app_id: u64, sha256: &str, staged: &Path) -> std::io::Result<()>;
+    /// The local path of a stored blob, if present.
+    fn locate(&self, app_id: u64, sha256: &str) -> Option<PathBuf>;
+}
+
+/// Blobs on the local disk: `<root>/<SDKAppID>/<hash[..2]>/<hash>`, staging in `<root>/tmp`.
+pub struct DiskBlobs {
+    root: PathBuf,
+}
+
+impl DiskBlobs {
+    /// Blobs under `root`.
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    fn path(&self, app_id: u64, sha256: &str) -> Option<PathBuf> {
+        if !is_sha256_hex(sha256) {
+            return None;
+        }
+        Some(
+            self.root
+                .join(app_id.to_string())
+                .join(&sha256[..2])
+                .join(sha256),
+        )
+    }
+}
+
+impl BlobStore for DiskBlobs {
+    fn staging_path(&self) -> std::io::Result<PathBuf> {
+        let dir = self.root.join("tmp");
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir.join(format!("{:032x}.part", rand::random::<u128>())))
+    }
+
+    fn commit(&self, app_id: u64, sha256: &str, staged: &Path) -> std::io::Result<()> {
+        let dest = self
+            .path(app_id, sha256)
+            .ok_or_else(|| std::io::Error::other("not a sha256 hash"))?;
+        if dest.exists() {
+            let _ = std::fs::remove_file(staged);
+            return Ok(());
+        }
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Same filesystem, so the rename is atomic: readers see all of the blob or none.
+        std::fs::rename(staged, &dest)
+    }
+
+    fn locate(&self, app_id: u64, sha256: &str) -> Option<PathBuf> {
+        self.path(app_id, sha256).filter(|p| p.is_file())
+    }
+}
+
+fn blobs(st: &AppState) -> DiskBlobs {
+    DiskBlobs::new(st.config.data_dir.join("files"))
+}
 
 /// The HTTP routes of the file service, merged into the gateway's router.
-pub fn router() -> axum::Router<std::sync::Arc<AppState>> {
-    axum::Router::new()
+pub fn router() -> axum::Router<Arc<AppState>> {
+    axum::Router::new().route(
+        &format!("{FILES_PATH}/{{app}}/{{name}}"),
+        get(download).post(upload).put(upload),
+    )
+}
+
+fn http_error(status: StatusCode, e: ImError) -> Response {
+    (
+        status,
+        axum::Json(json!({ "code": e.code, "message": e.message })),
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    http_error(
+        StatusCode::NOT_FOUND,
+        ImError::new(code::SERVER_INVALID_PARAM, "no such file"),
+    )
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "file service failure");
+    http_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ImError::new(code::SERVER_INTERNAL, "internal file storage error"),
+    )
+}
+
+fn detect_mime(head: &[u8]) -> &'static str {
+    infer::get(head).map_or("application/octet-stream", |t| t.mime_type())
+}
+
+/// Whether the content fits the kind: images must be png/jpeg/gif/webp/bmp (what the SDK and
+/// browsers render), videos a recognised container.
+fn check_type(kind: FileKind, head: &[u8]) -> Result<(), ImError> {
+    match kind {
+        FileKind::Image => {
+            let mime = detect_mime(head);
+            if [
+                "image/png",
+                "image/jpeg",
+                "image/gif",
+                "image/webp",
+                "image/bmp",
+            ]
+            .contains(&mime)
+            {
+                Ok(())
+            } else {
+                Err(ImError::new(
+                    fcode::MSG_I_TYPES_LIMIT,
+                    format!("not a supported image (detected {mime}); send png, jpeg, gif or webp"),
+                ))
+            }
+        }
+        FileKind::Video => {
+            if infer::get(head).is_some_and(|t| t.matcher_type() == infer::MatcherType::Video) {
+                Ok(())
+            } else {
+                Err(ImError::new(
+                    fcode::MSG_V_TYPES_LIMIT,
+                    format!("not a recognised video (detected {})", detect_mime(head)),
+                ))
+            }
+        }
+        FileKind::Audio | FileKind::File => Ok(()),
+    }
+}
+
+fn too_large(kind: FileKind) -> Response {
+    http_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ImError::new(
+            kind.size_limit_code(),
+            format!(
+                "{} uploads are limited to {} MB",
+                kind.as_str(),
+                kind.max_bytes() / (1024 * 1024)
+            ),
+        ),
+    )
+}
+
+async fn upload(
+    State(st): State<Arc<AppState>>,
+    UrlPath((app, name)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if app != st.creds.sdk_app_id.to_string() {
+        return not_found();
+    }
+    let Some(kind) = FileKind::parse(&name) else {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            ImError::new(
+                code::SERVER_INVALID_PARAM,
+                format!("unknown upload kind {name:?}: image, audio, video or file"),
+            ),
+        );
+    };
+    let user = match authenticate(&st, &headers) {
+        Ok(u) => u,
+        Err(e) => return http_error(StatusCode::UNAUTHORIZED, e),
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > kind.max_bytes()) {
+        return too_large(kind);
+    }
+    let store = blobs(&st);
+    let staged = match store.staging_path() {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    let result = receive(&st, kind, &user, &headers, body, &store, &staged).await;
+    // Whatever happened, no staging file outlives the request (commit moved it if it succeeded).
+    let _ = tokio::fs::remove_file(&staged).await;
+    result
+}
+
+async fn receive(
+    st: &AppState,
+    kind: FileKind,
+    user: &str,
+    headers: &HeaderMap,
+    body: Body,
+    store: &DiskBlobs,
+    staged: &Path,
+) -> Response {
+    let mut file = match tokio::fs::File::create(staged).await {
+        Ok(f) => f,
+        Err(e) => return internal(e),
+    };
+    let mut hasher = Sha256::new();
+    let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
+    let mut size: u64 = 0;
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    ImError::new(kind.upload_fail_code(), format!("upload interrupted: {e}")),
+                )
+            }
+        };
+        size += chunk.len() as u64;
+        if size > kind.max_bytes() {
+            return too_large(kind);
+        }
+        if head.len() < SNIFF_BYTES {
+            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+        }
+        hasher.update(&chunk);
+        if let Err(e) = file.write_all(&chunk).await {
+            return internal(e);
+        }
+    }
+    if let Err(e) = file.flush().await {
+        return internal(e);
+    }
+    drop(file);
+    if size == 0 {
+        return http_error(
+            StatusCode::BAD_REQUEST,
+            ImError::new(fcode::MSG_F_IS_EMPTY, "the uploaded file is empty"),
+        );
+    }
+    if let Err(e) = check_type(kind, &head) {
+        return http_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, e);
+    }
+    let sha = hex(&hasher.finalize());
+    let app = st.creds.sdk_app_id;
+    let commit = {
+        let (store_root, staged) = (store.root.clone(), staged.to_path_buf());
+        let sha = sha.clone();
+        tokio::task::spawn_blocking(move || DiskBlobs::new(store_root).commit(app, &sha, &staged))
+            .await
+    };
+    match commit {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return internal(e),
+        Err(e) => return internal(e),
+    }
+    let mime = detect_mime(&head);
+    if let Err(e) =
+        st.db(|s| s.record_file(app, &sha, kind.as_str(), size, mime, user, crate::now()))
+    {
+        return http_error(StatusCode::INTERNAL_SERVER_ERROR, e);
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains('/'))
+        .unwrap_or(st.config.listen.as_str());
+    let reply = UploadReply {
+        url: format!("http://{host}{FILES_PATH}/{app}/{sha}"),
+        sha256: sha,
+        size,
+        content_type: mime.to_owned(),
+    };
+    (StatusCode::CREATED, axum::Json(reply)).into_response()
+}
+
+/// A single `bytes=` range resolved against `size`: `Ok(None)` for no (or an ignored) Range
+/// header, `Err(())` when unsatisfiable.
+fn parse_range(h: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = h.and_then(|v| v.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        // Multipart ranges are not served; the whole file is a valid answer (RFC 9110).
+        return Ok(None);
+    }
+    let (a, b) = spec.split_once('-').ok_or(())?;
+    let (a, b) = (a.trim(), b.trim());
+    let range = if a.is_empty() {
+        let n: u64 = b.parse().map_err(|_| ())?;
+        if n == 0 || size == 0 {
+            return Err(());
+        }
+        (size.saturating_sub(n), size - 1)
+    } else {
+        let start: u64 = a.parse().map_err(|_| ())?;
+        let end = if b.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            b.parse::<u64>()
+                .map_err(|_| ())?
+                .min(size.saturating_sub(1))
+        };
+        if start >= size || end < start {
+            return Err(());
+        }
+        (start, end)
+    };
+    Ok(Some(range))
+}
+
+async fn download(
+    State(st): State<Arc<AppState>>,
+    UrlPath((app, name)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let app_id = st.creds.sdk_app_id;
+    if app != app_id.to_string() || !is_sha256_hex(&name) {
+        return not_found();
+    }
+    let meta = match st.db(|s| s.file_meta(app_id, &name)) {
+        Ok(Some(m)) => m,
+        Ok(None) => return not_found(),
+        Err(e) => return http_error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    };
+    let Some(path) = blobs(&st).locate(app_id, &name) else {
+        return not_found();
+    };
+    let size = meta.size;
+    let range = parse_range(
+        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
+        size,
+    );
+    let (status, start, end) = match range {
+        Ok(None) => (StatusCode::OK, 0, size.saturating_sub(1)),
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Err(()) => {
+            let mut r = http_error(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ImError::new(code::SERVER_INVALID_PARAM, "range not satisfiable"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return r;
+        }
+    };
+    let len = if size == 0 { 0 } else { end - start + 1 };
+    let mut file = match tokio::fs::File::open(&path).await {
+        Ok(f) => f,
+        Err(e) => return internal(e),
+    };
+    if start > 0 {
+        if let Err(e) = file.seek(SeekFrom::Start(start)).await {
+            return internal(e);
+        }
+    }
+    let stream = futures_util::stream::unfold((file, len), |(mut file, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        let want = usize::try_from(left).unwrap_or(READ_CHUNK).min(READ_CHUNK);
+        let mut buf = vec![0u8; want];
+        match file.read(&mut buf).await {
+            Ok(0) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "blob shorter than recorded",
+                )),
+                (file, 0),
+            )),
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(axum::body::Bytes::from(buf)), (file, left - n as u64)))
+            }
+            Err(e) => Some((Err(e), (file, 0))),
+        }
+    });
+    let mut resp = Response::new(Body::from_stream(stream));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    let mut set = |k: header::HeaderName, v: String| {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    };
+    set(header::CONTENT_TYPE, meta.mime);
+    set(header::CONTENT_LENGTH, len.to_string());
+    set(header::ACCEPT_RANGES, "bytes".into());
+    set(header::ETAG, format!("\"{name}\""));
+    // Content-addressed: the bytes behind a URL never change.
+    set(
+        header::CACHE_CONTROL,
+        "public, max-age=31536000, immutable".into(),
+    );
+    if status == StatusCode::PARTIAL_CONTENT {
+        set(header::CONTENT_RANGE, format!("bytes {start}-{end}/{size}"));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range(None, 10), Ok(None));
+        assert_eq!(parse_range(Some("bytes=0-3"), 10), Ok(Some((0, 3))));
+        assert_eq!(parse_range(Some("bytes=5-"), 10), Ok(Some((5, 9))));
+        assert_eq!(parse_range(Some("bytes=-3"), 10), Ok(Some((7, 9))));
+        assert_eq!(parse_range(Some("bytes=8-100"), 10), Ok(Some((8, 9))));
+        assert_eq!(parse_range(Some("bytes=10-"), 10), Err(()));
+        assert_eq!(parse_range(Some("bytes=4-2"), 10), Err(()));
+        assert_eq!(parse_range(Some("bytes=0-1,4-5"), 10), Ok(None));
+        assert_eq!(parse_range(Some("bytes=x-"), 10), Err(()));
+    }
+
+    #[test]
+    fn disk_paths_only_from_hashes() {
+        let d = DiskBlobs::new(PathBuf::from("/x"));
+        assert!(d.path(1, "../../etc/passwd").is_none());
+        assert!(d.path(1, &"A".repeat(64)).is_none());
+        assert!(d.path(1, &"a".repeat(64)).is_some());
+    }
 }
