@@ -432,3 +432,68 @@ async fn conversation_list_filters() {
         .expect_err("unknown filter");
     assert_eq!(e.code, 2905);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_a_c2c_conversation_tells_the_peer() {
+    let server = Server::start();
+    let mut alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    let first = alice.send_text("bob", "C2C", "one").await;
+    let second = alice.send_text("bob", "C2C", "two").await;
+    let mut n = 0;
+    while n < 2 {
+        n += texts(&bob.wait_event("onMessageReceived").await).len();
+    }
+    bob.ok(
+        "setMessageRead",
+        vec![json!({"conversationID": "C2Calice"})],
+    )
+    .await;
+    let read = alice.wait_event("onMessageReadByPeer").await;
+    let ids: Vec<&Value> = read
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| &m["ID"])
+        .collect();
+    assert_eq!(ids, vec![&first["ID"], &second["ID"]]);
+    assert!(read
+        .as_array()
+        .expect("list")
+        .iter()
+        .all(|m| m["isPeerRead"] == json!(true)));
+    assert_eq!(read[0]["conversationID"], "C2Cbob");
+    // Nothing unread: no second report.
+    bob.ok(
+        "setMessageRead",
+        vec![json!({"conversationID": "C2Calice"})],
+    )
+    .await;
+    bob.send_text("alice", "C2C", "marker").await;
+    alice.wait_for("onMessageReceived", |_| true).await;
+    assert!(alice.events_named("onMessageReadByPeer").is_empty());
+    // The sender's cache follows: findMessage shows the read state.
+    assert_eq!(
+        alice.ok("findMessage", vec![first["ID"].clone()]).await["isPeerRead"],
+        true
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_reaches_the_receivers_cache() {
+    let server = Server::start();
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    let sent = alice.send_text("bob", "C2C", "oops").await;
+    bob.wait_event("onMessageReceived").await;
+    assert_eq!(
+        bob.ok("findMessage", vec![sent["ID"].clone()]).await["isRevoked"],
+        false
+    );
+    alice.ok("revokeMessage", vec![sent.clone()]).await;
+    bob.wait_event("onMessageRevoked").await;
+    assert_eq!(
+        bob.ok("findMessage", vec![sent["ID"].clone()]).await["isRevoked"],
+        true
+    );
+}

@@ -23,6 +23,12 @@ pub mod event {
     pub const SDK_DESTROY: &str = "sdkDestroy";
     /// MESSAGE_RECEIVED.
     pub const MESSAGE_RECEIVED: &str = "onMessageReceived";
+    /// MESSAGE_REVOKED.
+    pub const MESSAGE_REVOKED: &str = "onMessageRevoked";
+    /// MESSAGE_MODIFIED.
+    pub const MESSAGE_MODIFIED: &str = "onMessageModified";
+    /// MESSAGE_READ_BY_PEER.
+    pub const MESSAGE_READ_BY_PEER: &str = "onMessageReadByPeer";
     /// CONVERSATION_LIST_UPDATED.
     pub const CONVERSATION_LIST_UPDATED: &str = "onConversationListUpdated";
     /// TOTAL_UNREAD_MESSAGE_COUNT_UPDATED.
@@ -201,6 +207,9 @@ mod tests {
         assert_eq!(ev("NET_STATE_CHANGE"), event::NET_STATE_CHANGE);
         assert_eq!(ev("SDK_DESTROY"), event::SDK_DESTROY);
         assert_eq!(ev("ERROR"), event::ERROR);
+        assert_eq!(ev("MESSAGE_REVOKED"), event::MESSAGE_REVOKED);
+        assert_eq!(ev("MESSAGE_MODIFIED"), event::MESSAGE_MODIFIED);
+        assert_eq!(ev("MESSAGE_READ_BY_PEER"), event::MESSAGE_READ_BY_PEER);
         let sig = |k: &str| c["TSignaling"][k].as_str().unwrap_or_default().to_owned();
         assert_eq!(
             sig("NEW_INVITATION_RECEIVED"),

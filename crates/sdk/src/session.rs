@@ -273,7 +273,10 @@ impl Inner {
                         self.apply(gen, |st| st.set_receive_opt(opt));
                     }
                     Some(Push::Event { name, data }) => {
-                        self.apply(gen, |_| vec![Event::new(&name, data)]);
+                        self.apply(gen, |st| {
+                            st.refresh_cached_messages(&name, &data);
+                            vec![Event::new(&name, data)]
+                        });
                     }
                     Some(Push::GroupsChanged {}) => {
                         if let Err(e) = self.refresh_groups(gen, conn, true).await {

@@ -237,6 +237,34 @@ impl State {
         events
     }
 
+    /// Keeps cached copies current when another instance or user revoked, modified or read
+    /// messages, so findMessage and offline history show the change.
+    pub fn refresh_cached_messages(&mut self, event_name: &str, data: &Value) {
+        let carries_messages = [
+            event::MESSAGE_REVOKED,
+            event::MESSAGE_MODIFIED,
+            event::MESSAGE_READ_BY_PEER,
+        ]
+        .contains(&event_name);
+        if !carries_messages {
+            return;
+        }
+        let Ok(list) = serde_json::from_value::<Vec<Message>>(data.clone()) else {
+            return;
+        };
+        let Some(cache) = self.cache.as_mut() else {
+            return;
+        };
+        // Only messages this device already holds: the event is no reason to start caching.
+        let known: Vec<Message> = list
+            .into_iter()
+            .filter(|m| cache.has_message(&m.id).unwrap_or(false))
+            .collect();
+        if let Err(e) = cache.put_messages(&known) {
+            tracing::warn!(error = %e, "could not update cached messages");
+        }
+    }
+
     /// Whether inbox entries wait behind a gap.
     pub fn has_gap(&self) -> bool {
         !self.pending.is_empty()

@@ -200,13 +200,47 @@ pub fn profile(st: &AppState, caller: &Caller, conv_id: &str) -> Result<Conversa
 /// Implements `setMessageRead`: unread to zero, @-mentions and the unread mark cleared, and
 /// the user's other sessions follow.
 pub fn set_read(st: &AppState, caller: &Caller, conv_id: &str) -> Result<ConversationReply> {
-    parse_id(conv_id)?;
+    let target = parse_id(conv_id)?;
+    let unread_before = st
+        .db(|s| s.conversation(&caller.user_id, conv_id))?
+        .map(|c| c.unread);
     if !st.db(|s| s.mark_read(&caller.user_id, conv_id))? {
         return Err(not_found(conv_id));
     }
     let conversation = existing(st, caller, conv_id)?;
     sync_others(st, caller, vec![conversation.clone()], vec![]);
+    if let (Target::C2c(peer), Some(n)) = (target, unread_before) {
+        if n > 0 {
+            report_read_to_peer(st, &caller.user_id, &peer)?;
+        }
+    }
     Ok(ConversationReply { conversation })
+}
+
+/// The C2C read report: the peer's instances get MESSAGE_READ_BY_PEER for the messages they
+/// sent that `reader` has now read (the most recent page of them), with `isPeerRead` true.
+fn report_read_to_peer(st: &AppState, reader: &str, peer: &str) -> Result<()> {
+    let key = c2c_key(reader, peer);
+    let recent = st.db(|s| s.messages_before(&key, None, 0, 30))?;
+    let read: Vec<_> = recent
+        .into_iter()
+        .filter(|m| m.from == peer)
+        .map(|mut m| {
+            m.is_peer_read = true;
+            m.view_as(peer)
+        })
+        .rev()
+        .collect();
+    if !read.is_empty() {
+        let data = serde_json::to_value(read).unwrap_or_default();
+        st.emit_to(
+            peer,
+            pigeon_proto::consts::event::MESSAGE_READ_BY_PEER,
+            data,
+            None,
+        );
+    }
+    Ok(())
 }
 
 /// Implements `setAllMessageRead` for a scope; returns the conversations that changed.
