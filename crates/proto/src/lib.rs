@@ -14,6 +14,8 @@ pub mod consts;
 pub mod error;
 pub mod files;
 pub mod follows;
+pub mod group_admin;
+pub mod group_members;
 pub mod message_extras;
 pub mod message_ops;
 pub mod methods;

@@ -78,6 +78,8 @@ pub fn is_implemented(method: &str) -> bool {
         || crate::files::METHODS.contains(&method)
         || crate::message_ops::METHODS.contains(&method)
         || crate::message_extras::METHODS.contains(&method)
+        || crate::group_members::METHODS.contains(&method)
+        || crate::group_admin::METHODS.contains(&method)
 }
 
 fn arg(args: &mut [Value], i: usize) -> Value {
@@ -172,6 +174,12 @@ impl Chat {
                     return r;
                 }
                 if let Some(r) = self.invoke_message_extras(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_group_members(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_group_admin(m, a).await {
                     return r;
                 }
                 Err(ImError::internal(format!("{m} has no handler")))

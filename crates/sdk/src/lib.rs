@@ -20,6 +20,8 @@ mod conversations;
 pub mod dispatch;
 mod files;
 mod follows;
+mod group_admin;
+mod group_members;
 mod groups;
 mod lifecycle;
 mod message_extras;

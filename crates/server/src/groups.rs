@@ -79,7 +79,7 @@ fn new_group_id() -> String {
 }
 
 /// Posts a membership tip into the group and tells `affected` their group list changed.
-fn tip(
+pub fn tip(
     st: &AppState,
     group_id: &str,
     operator: &str,

@@ -14,6 +14,8 @@ pub mod credentials;
 pub mod files;
 pub mod follows;
 pub mod gateway;
+pub mod group_admin;
+pub mod group_members;
 pub mod groups;
 pub mod hub;
 pub mod message_extras;

@@ -179,6 +179,7 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         return Ok((c2c_key(sender, &m.to), list));
     }
     let group = crate::groups::live(st, &m.to)?;
+    crate::group_members::check_can_send(st, &group.group_id, sender)?;
     let members = st.db(|s| s.members(&group.group_id))?;
     if !members.iter().any(|mm| mm.user_id == *sender) {
         return Err(ImError::new(

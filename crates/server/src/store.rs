@@ -154,6 +154,8 @@ pub trait Store:
     + crate::files::FileStore
     + crate::message_ops::MessageOpsStore
     + crate::message_extras::MessageExtrasStore
+    + crate::group_members::GroupMemberStore
+    + crate::group_admin::GroupAdminStore
 {
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
@@ -286,6 +288,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_files.sql"),
     include_str!("../migrations/0008_message_ops.sql"),
     include_str!("../migrations/0009_message_extras.sql"),
+    include_str!("../migrations/0010_group_members.sql"),
+    include_str!("../migrations/0011_group_admin.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.

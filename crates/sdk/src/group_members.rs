@@ -1,0 +1,19 @@
+//! Group members: lists, profiles, adding and removing, mute, roles, name cards, custom fields, marks (issue 6).
+
+use crate::Chat;
+use pigeon_proto::Result;
+use serde_json::Value;
+
+/// Seed methods this module implements.
+pub const METHODS: &[&str] = &[];
+
+impl Chat {
+    /// Calls one of [`METHODS`]; None for any other method.
+    pub(crate) async fn invoke_group_members(
+        &self,
+        _method: &str,
+        _args: &mut [Value],
+    ) -> Option<Result<Value>> {
+        None
+    }
+}

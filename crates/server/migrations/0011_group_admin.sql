@@ -1,0 +1,2 @@
+-- Group administration: profile updates, search, online count, ownership, applications, attributes and counters (issue 6).
+SELECT 1;
