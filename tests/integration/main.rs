@@ -8,6 +8,8 @@ mod conversations;
 mod durability;
 mod files;
 mod follows;
+mod group_admin;
+mod group_members;
 mod groups;
 mod kick;
 mod local_cache;

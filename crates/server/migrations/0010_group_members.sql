@@ -1,2 +1,21 @@
 -- Group members: lists, profiles, adding and removing, mute, roles, name cards, custom fields, marks (issue 6).
-SELECT 1;
+
+-- When a member's mute ends (unix seconds); 0 = not muted. It lives on the membership row so
+-- leaving the group ends it.
+ALTER TABLE group_members ADD COLUMN mute_until INTEGER NOT NULL DEFAULT 0;
+
+-- AVChatRoom member marks (markGroupMemberList), filtered on by getGroupMemberList.
+CREATE TABLE group_member_marks (
+    group_id  TEXT    NOT NULL,
+    user_id   TEXT    NOT NULL,
+    mark      INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id, mark)
+);
+
+-- AVChatRoom bans from deleteGroupMember's duration: the user may not rejoin before `until`.
+CREATE TABLE group_bans (
+    group_id  TEXT    NOT NULL,
+    user_id   TEXT    NOT NULL,
+    until     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, user_id)
+);

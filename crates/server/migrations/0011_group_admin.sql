@@ -1,2 +1,17 @@
 -- Group administration: profile updates, search, online count, ownership, applications, attributes and counters (issue 6).
-SELECT 1;
+-- Whether everyone but the owner and admins is muted (updateGroupProfile muteAllMembers).
+ALTER TABLE groups ADD COLUMN mute_all INTEGER NOT NULL DEFAULT 0;
+-- Group attributes: a small string key-value store per group.
+CREATE TABLE group_attributes (
+    group_id TEXT NOT NULL,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (group_id, key)
+);
+-- Group counters: integers updated atomically in SQL.
+CREATE TABLE group_counters (
+    group_id TEXT    NOT NULL,
+    key      TEXT    NOT NULL,
+    value    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, key)
+);

@@ -231,6 +231,15 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
             "memberList is larger than maxMemberNum",
         ));
     }
+    // Work group members invite freely by default (seed); other types need it enabled.
+    let invite_option = req.invite_option.unwrap_or_else(|| {
+        if kind == types::GRP_WORK {
+            "FreeAccess"
+        } else {
+            types::INVITE_OPTIONS_DISABLE_INVITE
+        }
+        .to_owned()
+    });
     let group = Group {
         group_id: group_id.clone(),
         name: req.name,
@@ -244,9 +253,7 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         last_info_time: time,
         max_member_count: max,
         join_option,
-        invite_option: req
-            .invite_option
-            .unwrap_or_else(|| types::INVITE_OPTIONS_DISABLE_INVITE.to_owned()),
+        invite_option,
         group_custom_field: req.group_custom_field,
         is_support_topic: req.is_support_topic,
         ..Default::default()
@@ -311,6 +318,7 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
             group: view(st, &g.group_id, me)?,
         });
     }
+    crate::group_members::check_not_banned(st, &g.group_id, me)?;
     if g.kind == types::GRP_WORK {
         return Err(no_permission(
             "work groups can only be joined by invitation",
@@ -326,6 +334,7 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
         types::JOIN_OPTIONS_NEED_PERMISSION => {
             check_len("applyMessage", &req.apply_message, 300)?;
             st.db(|s| s.add_application(&g.group_id, me, &req.apply_message, now()))?;
+            crate::group_admin::notify_application(st, &g.group_id, me, &req.apply_message)?;
             return Ok(JoinGroupReply {
                 status: types::JOIN_STATUS_WAIT_APPROVAL.to_owned(),
                 group: None,

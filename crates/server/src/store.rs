@@ -471,6 +471,7 @@ fn group_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Group, bool, Strin
         create_time: r.get(12)?,
         info_sequence: r.get(13)?,
         last_info_time: r.get(14)?,
+        mute_all_members: r.get(16)?,
         ..Default::default()
     };
     Ok((g, r.get(15)?, r.get(10)?))
@@ -700,7 +701,7 @@ impl Store for SqliteStore {
                 .query_row(
                     "SELECT group_id, kind, name, owner_id, introduction, notification, avatar,
                        max_members, join_option, invite_option, custom_fields, is_support_topic,
-                       create_time, info_seq, last_info_time, dismissed
+                       create_time, info_seq, last_info_time, dismissed, mute_all
                      FROM groups WHERE group_id = ?1",
                     [group_id],
                     group_from_row,
