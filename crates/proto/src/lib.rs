@@ -22,6 +22,7 @@ pub mod methods;
 pub mod model;
 pub mod profiles;
 pub mod relations;
+pub mod topics;
 pub mod wire;
 
 pub use error::{ImError, Result};

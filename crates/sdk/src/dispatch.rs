@@ -80,6 +80,7 @@ pub fn is_implemented(method: &str) -> bool {
         || crate::message_extras::METHODS.contains(&method)
         || crate::group_members::METHODS.contains(&method)
         || crate::group_admin::METHODS.contains(&method)
+        || crate::topics::METHODS.contains(&method)
 }
 
 fn arg(args: &mut [Value], i: usize) -> Value {
@@ -180,6 +181,9 @@ impl Chat {
                     return r;
                 }
                 if let Some(r) = self.invoke_group_admin(m, a).await {
+                    return r;
+                }
+                if let Some(r) = self.invoke_topics(m, a).await {
                     return r;
                 }
                 Err(ImError::internal(format!("{m} has no handler")))

@@ -32,6 +32,7 @@ mod relations;
 mod session;
 mod signaling;
 mod state;
+mod topics;
 
 pub use pigeon_proto::{ImError, Result};
 pub use state::Event;

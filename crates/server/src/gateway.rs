@@ -416,6 +416,7 @@ fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, I
             .or_else(|| message_extras::dispatch(st, c, other, &data))
             .or_else(|| crate::group_members::dispatch(st, c, other, &data))
             .or_else(|| crate::group_admin::dispatch(st, c, other, &data))
+            .or_else(|| crate::topics::dispatch(st, c, other, &data))
             .unwrap_or_else(|| {
                 Err(ImError::new(
                     code::SERVER_INVALID_PARAM,

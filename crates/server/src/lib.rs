@@ -25,6 +25,7 @@ pub mod profiles;
 pub mod relations;
 pub mod signaling;
 pub mod store;
+pub mod topics;
 pub mod usersig;
 
 use credentials::Credentials;

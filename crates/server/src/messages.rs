@@ -178,8 +178,13 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         }
         return Ok((c2c_key(sender, &m.to), list));
     }
-    let group = crate::groups::live(st, &m.to)?;
+    // A topic's messages go to its community's members, in the topic's own conversation.
+    let community = crate::topics::community_of(st, &m.to)?;
+    let group = crate::groups::live(st, community.as_deref().unwrap_or(&m.to))?;
     crate::group_members::check_can_send(st, &group.group_id, sender)?;
+    if community.is_some() {
+        crate::topics::check_can_send(st, &m.to, &group.group_id, sender)?;
+    }
     let members = st.db(|s| s.members(&group.group_id))?;
     if !members.iter().any(|mm| mm.user_id == *sender) {
         return Err(ImError::new(
@@ -308,7 +313,9 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             let has_conv = st
                 .db(|s| s.conversation(me, &req.conversation_id))?
                 .is_some();
-            let is_member = st.db(|s| s.member(&gid, me))?.is_some();
+            let community = crate::topics::community_of(st, &gid)?;
+            let group_id = community.as_deref().unwrap_or(&gid);
+            let is_member = st.db(|s| s.member(group_id, me))?.is_some();
             if !has_conv && !is_member {
                 crate::groups::live(st, &gid)?;
                 return Err(ImError::new(

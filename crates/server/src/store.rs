@@ -156,6 +156,7 @@ pub trait Store:
     + crate::message_extras::MessageExtrasStore
     + crate::group_members::GroupMemberStore
     + crate::group_admin::GroupAdminStore
+    + crate::topics::TopicStore
 {
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
@@ -290,6 +291,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_message_extras.sql"),
     include_str!("../migrations/0010_group_members.sql"),
     include_str!("../migrations/0011_group_admin.sql"),
+    include_str!("../migrations/0012_topics.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.

@@ -1,0 +1,1 @@
+//! Communities and topics (issue 6). Wire types.

@@ -1,0 +1,2 @@
+-- Communities and topics (issue 6).
+SELECT 1;
