@@ -20,4 +20,5 @@ mod profiles;
 mod reconnect;
 mod relations;
 mod signaling;
+mod topics;
 mod usersig;

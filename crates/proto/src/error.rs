@@ -84,6 +84,8 @@ pub mod code {
     pub const SIGNALING_NO_PERMISSION: u32 = 8011;
     /// The invitee already answered (SIGNALING_ALREADY_EXISTS).
     pub const SIGNALING_ALREADY_ANSWERED: u32 = 8012;
+    /// Sending to a topic-enabled community itself (MSG_SEND_GRP_WITH_TOPIC_FAIL).
+    pub const MSG_SEND_GRP_WITH_TOPIC_FAIL: u32 = 2115;
     /// Unknown conversation (CONV_NOT_FOUND).
     pub const CONV_NOT_FOUND: u32 = 2500;
     /// Malformed conversation ID (INVALID_CONV_ID).
@@ -163,6 +165,10 @@ mod tests {
             ("INVALID_OPERATION", code::INVALID_ARGUMENT),
             ("UNCAUGHT_ERROR", code::INTERNAL),
             ("OVER_FREQUENCY_LIMIT", code::OVER_FREQUENCY_LIMIT),
+            (
+                "MSG_SEND_GRP_WITH_TOPIC_FAIL",
+                code::MSG_SEND_GRP_WITH_TOPIC_FAIL,
+            ),
             (
                 "SIGNALING_INVALID_INVITE_ID",
                 code::SIGNALING_INVALID_INVITE_ID,

@@ -184,6 +184,11 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
     crate::group_members::check_can_send(st, &group.group_id, sender)?;
     if community.is_some() {
         crate::topics::check_can_send(st, &m.to, &group.group_id, sender)?;
+    } else if group.kind == types::GRP_COMMUNITY && group.is_support_topic {
+        return Err(ImError::new(
+            code::MSG_SEND_GRP_WITH_TOPIC_FAIL,
+            "a community with topics takes messages in its topics, not the community itself",
+        ));
     }
     let members = st.db(|s| s.members(&group.group_id))?;
     if !members.iter().any(|mm| mm.user_id == *sender) {
@@ -317,7 +322,7 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             let group_id = community.as_deref().unwrap_or(&gid);
             let is_member = st.db(|s| s.member(group_id, me))?.is_some();
             if !has_conv && !is_member {
-                crate::groups::live(st, &gid)?;
+                crate::groups::live(st, group_id)?;
                 return Err(ImError::new(
                     code::GROUP_NO_PERMISSION,
                     format!("{me} is not a member of group {gid}"),
