@@ -309,3 +309,45 @@ async fn create_group_validates_its_options() {
         Some(1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn av_chat_room_messages_are_live_only() {
+    let server = Server::start();
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    let g = alice
+        .ok(
+            "createGroup",
+            vec![json!({"name": "live", "type": "AVChatRoom", "groupID": "live-1"})],
+        )
+        .await;
+    assert_eq!(g["group"]["type"], "AVChatRoom");
+    alice
+        .ok("joinGroup", vec![json!({"groupID": "live-1"})])
+        .await;
+    bob.ok("joinGroup", vec![json!({"groupID": "live-1"})])
+        .await;
+    alice.send_text("live-1", "GROUP", "on air").await;
+    let got = bob
+        .wait_for("onMessageReceived", |l| {
+            l[0]["payload"]["text"] == json!("on air")
+        })
+        .await;
+    assert_eq!(got[0]["conversationID"], "GROUPlive-1");
+    // Nothing roams: a member who reads history finds no message.
+    let history = bob
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "GROUPlive-1"})],
+        )
+        .await;
+    let texts: Vec<&Value> = history["messageList"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|m| m["type"] == json!("TIMTextElem"))
+        .collect();
+    assert!(texts.is_empty(), "{history}");
+    // And AVChatRooms stay out of the group list (seed).
+    assert!(group_ids(&bob.ok("getGroupList", vec![]).await["groupList"]).is_empty());
+}

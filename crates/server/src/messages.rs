@@ -232,7 +232,10 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
     let mut m = normalize(req.message.clone(), &caller.user_id);
     crate::profiles::decorate(st, &mut m)?;
     let (conv_key, recips) = recipients(st, &m, &req)?;
-    if req.online_user_only {
+    // AVChatRoom messages are live only: no roaming history, no unread (seed).
+    let live_room = m.conversation_type == types::CONV_GROUP
+        && crate::groups::live(st, &m.to).is_ok_and(|g| g.kind == types::GRP_AVCHATROOM);
+    if req.online_user_only || live_room {
         let mut m = m;
         m.time = now();
         for r in &recips {
