@@ -351,3 +351,68 @@ async fn av_chat_room_messages_are_live_only() {
     // And AVChatRooms stay out of the group list (seed).
     assert!(group_ids(&bob.ok("getGroupList", vec![]).await["groupList"]).is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_system_notices_are_stored_in_the_system_conversation() {
+    let server = Server::start();
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    alice
+        .ok("createGroup", vec![json!({"name": "n", "type": "Public", "groupID": "sys-1", "memberList": [{"userID": "bob"}]})])
+        .await;
+    let invited = bob
+        .wait_for("onMessageReceived", |l| {
+            l[0]["type"] == json!("TIMGroupSystemNoticeElem")
+        })
+        .await;
+    assert_eq!(invited[0]["conversationID"], "@TIM#SYSTEM");
+    assert_eq!(invited[0]["payload"]["operationType"], 7);
+    assert_eq!(invited[0]["payload"]["groupProfile"]["groupID"], "sys-1");
+    alice.ok("dismissGroup", vec![json!("sys-1")]).await;
+    let dismissed = bob
+        .wait_for("onMessageReceived", |l| {
+            l[0]["payload"]["operationType"] == json!(5)
+        })
+        .await;
+    assert_eq!(dismissed[0]["payload"]["operatorID"], "alice");
+    // Stored: a fresh device reads both notices, oldest first, and they count as unread there
+    // but not in the total (the system conversation never does).
+    bob.ok("logout", vec![]).await;
+    let again = Client::login(&server, "bob").await;
+    let history = again
+        .ok(
+            "getMessageList",
+            vec![json!({"conversationID": "@TIM#SYSTEM"})],
+        )
+        .await;
+    let ops: Vec<&Value> = history["messageList"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|m| &m["payload"]["operationType"])
+        .collect();
+    assert_eq!(ops, vec![&json!(7), &json!(5)]);
+    let conv = again
+        .ok("getConversationProfile", vec![json!("@TIM#SYSTEM")])
+        .await;
+    assert_eq!(conv["conversation"]["unreadCount"], 2);
+    assert_eq!(
+        again.ok("getTotalUnreadMessageCount", vec![]).await,
+        json!(0)
+    );
+    // Nobody can send into it.
+    let m = again
+        .ok(
+            "createTextMessage",
+            vec![json!({"to": "@TIM#SYSTEM", "conversationType": "C2C", "payload": {"text": "x"}})],
+        )
+        .await;
+    assert_eq!(
+        again
+            .call("sendMessage", vec![m])
+            .await
+            .expect_err("system")
+            .code,
+        2106
+    );
+}

@@ -50,6 +50,20 @@ pub mod notice {
     pub const ACCEPTED: u32 = 2;
     /// An application was rejected (to the applicant).
     pub const REFUSED: u32 = 3;
+    /// Kicked out of the group (to the kicked).
+    pub const KICKED: u32 = 4;
+    /// The group was dismissed (to every member).
+    pub const DISMISSED: u32 = 5;
+    /// The group was created (to the creator).
+    pub const CREATED: u32 = 6;
+    /// Invited into the group (to the invited).
+    pub const INVITED: u32 = 7;
+    /// Quit the group (to the one who quit).
+    pub const QUIT: u32 = 8;
+    /// Made an admin (to the new admin).
+    pub const SET_ADMIN: u32 = 9;
+    /// No longer an admin (to the former admin).
+    pub const CANCELED_ADMIN: u32 = 10;
 }
 
 /// `updateGroupProfile`: only the fields given change.

@@ -100,7 +100,9 @@ pub mod status {
 impl Message {
     /// The conversation ID of this message as `viewer` sees it.
     pub fn conversation_id_for(&self, viewer: &str) -> String {
-        if self.conversation_type == types::CONV_GROUP {
+        if self.conversation_type == types::CONV_SYSTEM {
+            types::CONV_SYSTEM.to_owned()
+        } else if self.conversation_type == types::CONV_GROUP {
             format!("GROUP{}", self.to)
         } else if self.from == viewer {
             format!("C2C{}", self.to)

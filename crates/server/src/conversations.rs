@@ -67,6 +67,11 @@ pub fn c2c_key(a: &str, b: &str) -> String {
     format!("c2c\u{1f}{x}\u{1f}{y}")
 }
 
+/// Storage key of a user's system conversation (group system notices).
+pub fn system_key(user_id: &str) -> String {
+    format!("system\u{1f}{user_id}")
+}
+
 /// Storage key of a group's conversation.
 pub fn group_key(group_id: &str) -> String {
     format!("group\u{1f}{group_id}")

@@ -212,13 +212,13 @@ fn profile_tip(st: &AppState, group_id: &str, operator: &str, new_profile: Value
     Ok(())
 }
 
-/// Delivers a group system notice (MSG_GRP_SYS_NOTICE) to `to`'s online sessions as
-/// MESSAGE_RECEIVED, in the `@TIM#SYSTEM` conversation.
-fn system_notice(st: &AppState, to: &str, g: &Group, op_type: u32, operator: &str, text: &str) {
+/// Stores a group system notice (MSG_GRP_SYS_NOTICE) in `to`'s `@TIM#SYSTEM` conversation and
+/// delivers it (MESSAGE_RECEIVED). A failure is logged: the action it reports has happened.
+pub fn system_notice(st: &AppState, to: &str, g: &Group, op_type: u32, operator: &str, text: &str) {
     let time = now();
     let random: u32 = rand::random();
     let m = Message {
-        id: format!("notice-{}-{time}-{random}", g.group_id),
+        id: format!("notice-{}-{to}-{time}-{random}", g.group_id),
         kind: types::MSG_GRP_SYS_NOTICE.to_owned(),
         payload: json!({
             "operationType": op_type,
@@ -226,26 +226,25 @@ fn system_notice(st: &AppState, to: &str, g: &Group, op_type: u32, operator: &st
             "groupProfile": {"groupID": g.group_id, "name": g.name, "type": g.kind},
             "handleMessage": text,
         }),
-        conversation_id: types::CONV_SYSTEM.to_owned(),
         conversation_type: types::CONV_SYSTEM.to_owned(),
         to: to.to_owned(),
         from: SYSTEM_SENDER.to_owned(),
-        flow: "in".to_owned(),
-        time,
         status: pigeon_proto::model::status::SUCCESS.to_owned(),
         priority: types::MSG_PRIORITY_NORMAL.to_owned(),
         random,
         client_time: time,
         ..Default::default()
     };
-    match serde_json::to_value(vec![m]) {
-        Ok(data) => st.emit_to(
-            to,
-            pigeon_proto::consts::event::MESSAGE_RECEIVED,
-            data,
-            None,
-        ),
-        Err(e) => tracing::error!(error = %e, "could not serialize a system notice"),
+    let recipient = crate::store::Recipient {
+        user_id: to.to_owned(),
+        conv_id: types::CONV_SYSTEM.to_owned(),
+        counts_unread: true,
+        sets_last: true,
+        at_type: 0,
+    };
+    let key = crate::conversations::system_key(to);
+    if let Err(e) = crate::messages::deliver_system(st, &key, &m, &[recipient]) {
+        tracing::warn!(error = %e, "could not deliver a group system notice");
     }
 }
 

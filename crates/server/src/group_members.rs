@@ -512,6 +512,16 @@ pub fn add(st: &AppState, c: &Caller, req: AddGroupMember) -> Result<AddGroupMem
             added.clone(),
             &added,
         )?;
+        for u in &added {
+            crate::group_admin::system_notice(
+                st,
+                u,
+                &g,
+                pigeon_proto::group_admin::notice::INVITED,
+                &c.user_id,
+                "",
+            );
+        }
     }
     reply.group = group_view(st, &g.group_id, &c.user_id)?;
     Ok(reply)
@@ -577,6 +587,16 @@ pub fn delete(st: &AppState, c: &Caller, req: DeleteGroupMember) -> Result<Delet
         };
         // The tip goes out while they are still members, so the kicked see why they left.
         crate::groups::tip(st, &g.group_id, &c.user_id, op, targets.clone(), &[])?;
+        for u in &targets {
+            crate::group_admin::system_notice(
+                st,
+                u,
+                &g,
+                pigeon_proto::group_admin::notice::KICKED,
+                &c.user_id,
+                &req.reason,
+            );
+        }
         let until = if duration > 0 { now() + duration } else { 0 };
         let removed = st.db(|s| s.remove_members(&g.group_id, &targets, until))?;
         for u in &removed {
@@ -685,6 +705,12 @@ pub fn set_role(st: &AppState, c: &Caller, req: SetGroupMemberRole) -> Result<Gr
         if let Some(op) = op {
             let who = vec![req.user_id.clone()];
             crate::groups::tip(st, &g.group_id, &c.user_id, op, who.clone(), &who)?;
+            let notice = if op == tip_op::SET_ADMIN {
+                pigeon_proto::group_admin::notice::SET_ADMIN
+            } else {
+                pigeon_proto::group_admin::notice::CANCELED_ADMIN
+            };
+            crate::group_admin::system_notice(st, &req.user_id, &g, notice, &c.user_id, "");
         } else {
             st.push(&req.user_id, &Push::GroupsChanged {}, None);
         }

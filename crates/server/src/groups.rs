@@ -274,6 +274,25 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         &ids,
     )?;
     let group = view(st, &group_id, &caller.user_id)?.ok_or_else(|| not_found(&group_id))?;
+    let me = &caller.user_id;
+    crate::group_admin::system_notice(
+        st,
+        me,
+        &group,
+        pigeon_proto::group_admin::notice::CREATED,
+        me,
+        "",
+    );
+    for m in ids.iter().filter(|m| *m != me) {
+        crate::group_admin::system_notice(
+            st,
+            m,
+            &group,
+            pigeon_proto::group_admin::notice::INVITED,
+            me,
+            "",
+        );
+    }
     Ok(CreateGroupReply {
         group,
         over_limit_user_id_list: vec![],
@@ -397,6 +416,7 @@ pub fn quit(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupIdAr
         vec![me.clone()],
         std::slice::from_ref(me),
     )?;
+    crate::group_admin::system_notice(st, me, &g, pigeon_proto::group_admin::notice::QUIT, me, "");
     Ok(GroupIdArg {
         group_id: g.group_id,
     })
@@ -416,6 +436,14 @@ pub fn dismiss(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupI
     let members = st.db(|s| s.members(&g.group_id))?;
     st.db(|s| s.dismiss_group(&g.group_id))?;
     for m in members {
+        crate::group_admin::system_notice(
+            st,
+            &m.user_id,
+            &g,
+            pigeon_proto::group_admin::notice::DISMISSED,
+            &caller.user_id,
+            "",
+        );
         st.push(&m.user_id, &Push::GroupsChanged {}, None);
     }
     Ok(GroupIdArg {

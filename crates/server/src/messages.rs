@@ -333,12 +333,7 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             }
             group_key(&gid)
         }
-        Target::System => {
-            return Ok(MessageListReply {
-                is_completed: true,
-                ..Default::default()
-            });
-        }
+        Target::System => crate::conversations::system_key(me),
     };
     let before = match req.next_req_message_id.as_deref().filter(|s| !s.is_empty()) {
         None => None,
