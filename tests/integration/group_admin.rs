@@ -38,7 +38,11 @@ fn is_profile_tip(l: &Value, key: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_profile_permissions_tips_and_limits() {
-    let server = Server::start();
+    // Group custom fields must be enabled on the server before use.
+    let config = tempfile::tempdir().expect("config dir");
+    let path = config.path().join("pigeon.toml");
+    std::fs::write(&path, "group_custom_fields = [\"level\"]\n").expect("write config");
+    let server = Server::start_with(&["--config", path.to_str().expect("utf-8 path")]);
     let [mut alice, mut bob, mut carol, dave] = setup(&server, "ga-prof", json!({})).await;
     let before = alice
         .ok("getGroupProfile", vec![json!({"groupID": "ga-prof"})])
@@ -131,6 +135,7 @@ async fn update_profile_permissions_tips_and_limits() {
         json!({"groupID": "ga-prof", "joinOption": "Whenever"}),
         json!({"groupID": "ga-prof", "inviteOption": "Whenever"}),
         json!({"groupID": "ga-prof", "groupCustomField": [{"key": "k"}]}),
+        json!({"groupID": "ga-prof", "groupCustomField": [{"key": "unregistered", "value": "v"}]}),
         json!({"groupID": "ga-prof"}),
     ] {
         assert_eq!(

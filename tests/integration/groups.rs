@@ -416,3 +416,38 @@ async fn group_system_notices_are_stored_in_the_system_conversation() {
         2106
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_custom_fields_must_be_enabled_on_the_server() {
+    let config = tempfile::tempdir().expect("config dir");
+    let path = config.path().join("pigeon.toml");
+    std::fs::write(&path, "group_custom_fields = [\"topic\"]\n").expect("write config");
+    let server = Server::start_with(&["--config", path.to_str().expect("utf-8 path")]);
+    let alice = Client::login(&server, "alice").await;
+    let made = alice
+        .ok(
+            "createGroup",
+            vec![json!({"name": "f", "type": "Public",
+            "groupCustomField": [{"key": "topic", "value": "rust"}]})],
+        )
+        .await;
+    assert_eq!(
+        made["group"]["groupCustomField"],
+        json!([{"key": "topic", "value": "rust"}])
+    );
+    let e = alice
+        .call(
+            "createGroup",
+            vec![json!({"name": "g", "type": "Public",
+            "groupCustomField": [{"key": "other", "value": "x"}]})],
+        )
+        .await
+        .expect_err("not enabled");
+    assert_eq!(e.code, 10004);
+    assert_eq!(
+        alice.ok("getGroupList", vec![]).await["groupList"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}

@@ -265,8 +265,8 @@ pub fn notify_application(
     Ok(())
 }
 
-/// A `{key, value}` custom field with string key and value.
-fn custom_field(v: &Value) -> Result<(String, String)> {
+/// A `{key, value}` custom field with a string key the server enabled and a string value.
+pub(crate) fn custom_field(st: &AppState, v: &Value) -> Result<(String, String)> {
     let key = v.get("key").and_then(Value::as_str).unwrap_or_default();
     let Some(value) = v.get("value").and_then(Value::as_str) else {
         return Err(invalid(
@@ -280,6 +280,11 @@ fn custom_field(v: &Value) -> Result<(String, String)> {
     }
     check_len("groupCustomField key", key, 16)?;
     check_len("groupCustomField value", value, 4096)?;
+    if !st.config.group_custom_fields.iter().any(|k| k == key) {
+        return Err(invalid(format!(
+            "group custom field {key:?} is not enabled on this server (group_custom_fields)"
+        )));
+    }
     Ok((key.to_owned(), value.to_owned()))
 }
 
@@ -357,7 +362,7 @@ pub fn update_profile(st: &AppState, c: &Caller, req: UpdateGroupProfile) -> Res
         }
         let mut merged = g.group_custom_field.clone();
         for f in &fields {
-            let (key, value) = custom_field(f)?;
+            let (key, value) = custom_field(st, f)?;
             let item = json!({"key": key, "value": value});
             match merged
                 .iter_mut()

@@ -254,7 +254,14 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         max_member_count: max,
         join_option,
         invite_option,
-        group_custom_field: req.group_custom_field,
+        group_custom_field: req
+            .group_custom_field
+            .iter()
+            .map(|f| {
+                let (key, value) = crate::group_admin::custom_field(st, f)?;
+                Ok(serde_json::json!({"key": key, "value": value}))
+            })
+            .collect::<Result<_>>()?,
         is_support_topic: req.is_support_topic,
         ..Default::default()
     };

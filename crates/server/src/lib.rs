@@ -51,6 +51,9 @@ pub struct Config {
     pub friend_check: bool,
     /// Profile custom field keys users may set (`Tag_Profile_Custom_*`).
     pub profile_custom_fields: Vec<String>,
+    /// Group custom field keys groups may carry (createGroup, updateGroupProfile); none by
+    /// default, as custom fields must be enabled before use.
+    pub group_custom_fields: Vec<String>,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             max_logins_per_platform: 1,
             friend_check: false,
             profile_custom_fields: Vec::new(),
+            group_custom_fields: Vec::new(),
         }
     }
 }
