@@ -2,6 +2,7 @@
 //! (pin, custom data, marks, remind type, folders, global do-not-disturb). Settings live on the
 //! server and every change is pushed to the user's other sessions.
 
+use crate::invalid;
 use crate::store::{ConvRow, SettingChange};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
@@ -172,10 +173,6 @@ fn not_found(conv_id: &str) -> ImError {
         code::CONV_NOT_FOUND,
         format!("conversation {conv_id} not found"),
     )
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
 }
 
 /// The caller's conversation, or CONV_NOT_FOUND.

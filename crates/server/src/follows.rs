@@ -3,6 +3,8 @@
 //! as MY_FOLLOWING/MY_FOLLOWERS/MUTUAL_FOLLOWERS_LIST_UPDATED to every session of each user
 //! whose list changed, the caller's own session included (the SDK keeps no follow state).
 
+use crate::invalid;
+use crate::to_json as to_value;
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::error::code;
 use pigeon_proto::follows::{
@@ -45,14 +47,6 @@ pub fn dispatch(
         _ => return None,
     };
     Some(out)
-}
-
-fn to_value<T: serde::Serialize>(v: T) -> Result<Value, ImError> {
-    serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
 }
 
 /// Checks a batch of userIDs (1 to `max`, well formed, not the caller when `no_self`) and

@@ -3,6 +3,7 @@
 //! in order and forwards pushes queued for it by the [`crate::hub::Hub`].
 
 use crate::hub::{EndReason, Registered};
+use crate::reply_json as to_value;
 use crate::{
     conversations, files, follows, groups, message_extras, message_ops, messages, now, profiles,
     relations, signaling, usersig, validate_user_id, AppState, Caller,
@@ -283,12 +284,6 @@ fn login(st: &AppState, data: Value) -> Result<(Login, LoginReply), ImError> {
         inbox_head,
     };
     Ok((req, reply))
-}
-
-fn to_value<T: serde::Serialize>(r: Result<T, ImError>) -> Result<Value, ImError> {
-    r.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
-    })
 }
 
 /// Routes one request of a logged-in session to its service.

@@ -8,9 +8,12 @@
 //! sessions only, as the seed describes ("all online admins receive ...").
 
 use crate::conversations::group_key;
+use crate::group_no_permission as no_permission;
 use crate::groups::{live, view, SYSTEM_SENDER};
+use crate::invalid;
 use crate::messages::deliver_system;
 use crate::store::{MemberRow, Recipient};
+use crate::to_json as to_value;
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
@@ -85,18 +88,6 @@ pub fn dispatch(st: &AppState, c: &Caller, op: &str, data: &Value) -> Option<Res
         _ => return None,
     };
     Some(out)
-}
-
-fn to_value<T: serde::Serialize>(v: T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
-}
-
-fn no_permission(msg: impl Into<String>) -> ImError {
-    ImError::new(code::GROUP_NO_PERMISSION, msg)
 }
 
 fn not_found(group_id: &str) -> ImError {

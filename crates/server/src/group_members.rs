@@ -4,7 +4,10 @@
 //! nothing. Changes post a group tip (`crate::groups::tip`) so every member's sessions get
 //! MESSAGE_RECEIVED, and users whose own view of the group changed get GROUP_LIST_UPDATED.
 
+use crate::group_no_permission as no_permission;
+use crate::invalid;
 use crate::store::MemberRow;
+use crate::to_json as to_value;
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
@@ -89,18 +92,6 @@ pub fn dispatch(
         _ => return None,
     };
     Some(out)
-}
-
-fn to_value<T: serde::Serialize>(v: T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
-}
-
-fn no_permission(msg: impl Into<String>) -> ImError {
-    ImError::new(code::GROUP_NO_PERMISSION, msg)
 }
 
 fn not_member(user: &str, group_id: &str) -> ImError {

@@ -3,6 +3,8 @@
 //! conversation and tell every affected user's sessions that their group list changed.
 
 use crate::conversations::group_key;
+use crate::group_no_permission as no_permission;
+use crate::invalid;
 use crate::messages::deliver_system;
 use crate::store::{MemberRow, Recipient};
 use crate::{now, validate_user_id, AppState, Caller};
@@ -19,19 +21,11 @@ use rand::Rng;
 /// Sender of server-made messages such as group tips.
 pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
 
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
-}
-
 fn not_found(group_id: &str) -> ImError {
     ImError::new(
         code::GROUP_NOT_FOUND,
         format!("group {group_id} does not exist"),
     )
-}
-
-fn no_permission(msg: impl Into<String>) -> ImError {
-    ImError::new(code::GROUP_NO_PERMISSION, msg)
 }
 
 /// A group that exists and is not dismissed.

@@ -152,6 +152,28 @@ fn store_error(e: StoreError) -> ImError {
     }
 }
 
+/// A server-side invalid parameter (10004): the one constructor every service uses.
+pub(crate) fn invalid(msg: impl Into<String>) -> ImError {
+    ImError::new(code::SERVER_INVALID_PARAM, msg)
+}
+
+/// A group permission refusal (10007).
+pub(crate) fn group_no_permission(msg: impl Into<String>) -> ImError {
+    ImError::new(code::GROUP_NO_PERMISSION, msg)
+}
+
+/// A reply's data as JSON.
+pub(crate) fn to_json<T: serde::Serialize>(v: T) -> Result<serde_json::Value, ImError> {
+    serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
+}
+
+/// A service result as reply JSON.
+pub(crate) fn reply_json<T: serde::Serialize>(
+    r: Result<T, ImError>,
+) -> Result<serde_json::Value, ImError> {
+    r.and_then(to_json)
+}
+
 /// Seconds since the Unix epoch.
 pub fn now() -> u64 {
     std::time::SystemTime::now()
@@ -163,10 +185,9 @@ pub fn now() -> u64 {
 /// Checks a userID: 1..=128 bytes, no control characters.
 pub fn validate_user_id(what: &str, id: &str) -> Result<(), ImError> {
     if id.is_empty() || id.len() > 128 || id.chars().any(char::is_control) {
-        return Err(ImError::new(
-            code::SERVER_INVALID_PARAM,
-            format!("{what} must be 1 to 128 bytes without control characters"),
-        ));
+        return Err(invalid(format!(
+            "{what} must be 1 to 128 bytes without control characters"
+        )));
     }
     Ok(())
 }

@@ -15,6 +15,8 @@
 //! Only `http://` URLs are supported (no TLS client, to keep the build small).
 
 use crate::conversations::{c2c_key, group_key};
+use crate::invalid;
+use crate::reply_json as to_value;
 use crate::{AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code as core_code;
@@ -26,21 +28,11 @@ use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(core_code::SERVER_INVALID_PARAM, msg)
-}
-
 fn not_found(id: &str) -> ImError {
     ImError::new(
         code::MESSAGE_NOT_FOUND,
         format!("message {id} does not exist"),
     )
-}
-
-fn to_value<T: serde::Serialize>(r: Result<T, ImError>) -> Result<Value, ImError> {
-    r.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| ImError::new(core_code::SERVER_INTERNAL, e.to_string()))
-    })
 }
 
 /// Handles this module's operations; None for an op it does not know.

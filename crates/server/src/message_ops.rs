@@ -15,6 +15,8 @@
 //!   see a message carrying the key, or a merged history that nests it.
 
 use crate::conversations::{self, c2c_key, group_key, Target};
+use crate::invalid;
+use crate::reply_json as to_value;
 use crate::{now, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code as core_code;
@@ -36,18 +38,8 @@ use std::sync::OnceLock;
 /// How deep nested merger messages are followed when checking download access.
 const MAX_MERGER_NESTING: usize = 8;
 
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(core_code::SERVER_INVALID_PARAM, msg)
-}
-
 fn not_found(id: &str) -> ImError {
     ImError::new(code::MSG_NOT_FOUND, format!("message {id} does not exist"))
-}
-
-fn to_value<T: serde::Serialize>(r: Result<T, ImError>) -> Result<Value, ImError> {
-    r.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| ImError::new(core_code::SERVER_INTERNAL, e.to_string()))
-    })
 }
 
 /// Handles this module's operations; None for an op it does not know.

@@ -3,6 +3,7 @@
 
 use crate::conversations::{self, c2c_key, group_key, Target};
 use crate::hub::SessionId;
+use crate::invalid;
 use crate::store::{Recipient, Stored};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
@@ -19,10 +20,6 @@ const MAX_ID_LEN: usize = 128;
 
 /// Most inbox entries one sync page returns.
 const MAX_SYNC_PAGE: u32 = 200;
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
-}
 
 /// Checks a message's shape: the kinds a client may send and their payloads.
 pub fn validate(m: &Message) -> Result<()> {

@@ -3,6 +3,8 @@
 //! PROFILE_UPDATED and USER_STATUS_UPDATED events, the sender fields of outgoing messages, and
 //! the online/offline transitions driven by the gateway's session hooks.
 
+use crate::invalid;
+use crate::reply_json as to_value;
 use crate::{validate_user_id, AppState, Caller};
 use pigeon_proto::error::code as core_code;
 use pigeon_proto::profiles::{
@@ -22,18 +24,8 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(core_code::SERVER_INVALID_PARAM, msg)
-}
-
 fn bad_profile(msg: impl Into<String>) -> ImError {
     ImError::new(code::UPDATE_PROFILE_INVALID_PARAM, msg)
-}
-
-fn to_value<T: serde::Serialize>(r: Result<T, ImError>) -> Result<Value, ImError> {
-    r.and_then(|v| {
-        serde_json::to_value(v).map_err(|e| ImError::new(core_code::SERVER_INTERNAL, e.to_string()))
-    })
 }
 
 /// Handles this module's operations; None for an op it does not know.

@@ -5,6 +5,7 @@
 //! the application list with its unread count, the friend groups or the blacklist, so an SDK
 //! never merges deltas.
 
+use crate::invalid;
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::error::code as core_code;
 use pigeon_proto::relations::{
@@ -127,10 +128,6 @@ pub fn check_c2c_allowed(st: &AppState, from: &str, to: &str) -> Result<()> {
             format!("{to} is not in your friend list: the message was not sent"),
         )),
     }
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(core_code::SERVER_INVALID_PARAM, msg)
 }
 
 fn not_my_friend(user_id: &str) -> ImError {

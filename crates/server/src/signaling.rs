@@ -3,6 +3,7 @@
 //! even when nobody is online and survives a restart.
 
 use crate::hub::SessionId;
+use crate::invalid;
 use crate::store::Invitation;
 use crate::{messages, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
@@ -25,10 +26,6 @@ fn now_ms() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
 }
 
 fn unknown(id: &str) -> ImError {

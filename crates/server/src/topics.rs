@@ -5,6 +5,9 @@
 //! change is told to every member's sessions (the caller's other sessions included) as
 //! TOPIC_CREATED / TOPIC_DELETED / TOPIC_UPDATED, computed whole here.
 
+use crate::group_no_permission as no_permission;
+use crate::invalid;
+use crate::to_json as to_value;
 use crate::{now, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
@@ -76,18 +79,6 @@ pub fn dispatch(st: &AppState, c: &Caller, op: &str, data: &Value) -> Option<Res
         _ => return None,
     };
     Some(out)
-}
-
-fn to_value<T: serde::Serialize>(v: T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| ImError::new(code::SERVER_INTERNAL, e.to_string()))
-}
-
-fn invalid(msg: impl Into<String>) -> ImError {
-    ImError::new(code::SERVER_INVALID_PARAM, msg)
-}
-
-fn no_permission(msg: impl Into<String>) -> ImError {
-    ImError::new(code::GROUP_NO_PERMISSION, msg)
 }
 
 fn topic_not_found(topic_id: &str, group_id: &str) -> ImError {
