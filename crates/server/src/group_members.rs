@@ -730,25 +730,37 @@ fn may_edit(st: &AppState, g: &Group, c: &Caller, role: &str, target: &str) -> R
     )))
 }
 
+/// The group, the caller's role and the member whose own fields (name card, custom fields)
+/// are edited: `user_id`, or the caller when none is given. AVChatRooms have no such fields.
+fn edit_target(
+    st: &AppState,
+    c: &Caller,
+    group_id: &str,
+    user_id: Option<String>,
+    what: &str,
+) -> Result<(Group, String, String)> {
+    let g = live(st, group_id)?;
+    if g.kind == types::GRP_AVCHATROOM {
+        return Err(ImError::new(
+            mcode::NOT_SUPPORTED_IN_AV,
+            format!("{what} are not supported in AVChatRoom groups"),
+        ));
+    }
+    let role = caller_role(st, &g, &c.user_id)?;
+    let target = user_id
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| c.user_id.clone());
+    validate_user_id("userID", &target)?;
+    Ok((g, role, target))
+}
+
 /// Implements `setGroupMemberNameCard` (not in AVChatRooms: 2687).
 pub fn name_card(
     st: &AppState,
     c: &Caller,
     req: SetGroupMemberNameCard,
 ) -> Result<GroupMemberReply> {
-    let g = live(st, &req.group_id)?;
-    if g.kind == types::GRP_AVCHATROOM {
-        return Err(ImError::new(
-            mcode::NOT_SUPPORTED_IN_AV,
-            "name cards are not supported in AVChatRoom groups",
-        ));
-    }
-    let role = caller_role(st, &g, &c.user_id)?;
-    let target = req
-        .user_id
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| c.user_id.clone());
-    validate_user_id("userID", &target)?;
+    let (g, role, target) = edit_target(st, c, &req.group_id, req.user_id, "name cards")?;
     if req.name_card.len() > MAX_NAME_CARD {
         return Err(invalid(format!(
             "nameCard is {} bytes, over the {MAX_NAME_CARD}-byte limit",
@@ -781,19 +793,7 @@ pub fn custom_field(
     c: &Caller,
     req: SetGroupMemberCustomField,
 ) -> Result<GroupMemberReply> {
-    let g = live(st, &req.group_id)?;
-    if g.kind == types::GRP_AVCHATROOM {
-        return Err(ImError::new(
-            mcode::NOT_SUPPORTED_IN_AV,
-            "member custom fields are not supported in AVChatRoom groups",
-        ));
-    }
-    let role = caller_role(st, &g, &c.user_id)?;
-    let target = req
-        .user_id
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| c.user_id.clone());
-    validate_user_id("userID", &target)?;
+    let (g, role, target) = edit_target(st, c, &req.group_id, req.user_id, "member custom fields")?;
     if req.member_custom_field.is_empty() {
         return Err(invalid("memberCustomField holds at least one {key, value}"));
     }
