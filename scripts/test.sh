@@ -21,5 +21,6 @@ echo "== cargo test"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
+cargo test -j"$JOBS" -p pigeon-proto --features ts --test ts_bindings 2>&1 | tee -a "$log"
 # One closing line for the whole run (cargo's last line is an empty doc-test summary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"

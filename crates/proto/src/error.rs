@@ -9,6 +9,7 @@ pub type Result<T, E = ImError> = std::result::Result<T, E>;
 
 /// An imError: a numeric code, a human message, and sometimes data (e.g. the conflicting message).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[error("imError {code}: {message}")]
 pub struct ImError {
     /// Stable numeric code (see docs/errors.md).
@@ -17,6 +18,7 @@ pub struct ImError {
     pub message: String,
     /// Extra data some errors carry (`imError.data` in the seed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub data: Option<Value>,
 }
 

@@ -51,6 +51,7 @@ pub mod event {
 
 /// A user in a follow list or follow event (profile fields as in the d.ts `Profile`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowUser {
     /// The user.
@@ -65,6 +66,7 @@ pub struct FollowUser {
 /// `event.data` of the three follow events: who was added to or removed from the list
 /// (the native SDKs' `(userInfoList, isAdd)` listener arguments as one object).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowListUpdate {
     /// The users that joined or left the list.
@@ -75,6 +77,7 @@ pub struct FollowListUpdate {
 
 /// The outcome for one user of followUser/unfollowUser.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowResult {
     /// The user.
@@ -139,6 +142,7 @@ pub struct GetFollowList {
 
 /// One page of a follow list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowPage {
     /// The users of this page.
@@ -153,16 +157,20 @@ impl Op for GetFollowList {
 
 /// Follow counts of one user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowInfo {
     /// The user.
     #[serde(rename = "userID")]
     pub user_id: String,
     /// How many users they follow.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub following_count: u64,
     /// How many users follow them.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub followers_count: u64,
     /// How many of those are mutual.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub mutual_followers_count: u64,
 }
 
@@ -181,6 +189,7 @@ impl Op for GetUserFollowInfo {
 
 /// The follow relation between the caller and one user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FollowTypeResult {
     /// The user.

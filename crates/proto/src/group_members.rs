@@ -63,6 +63,7 @@ pub mod code {
 
 /// One member custom field (`{key, value}`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct MemberCustomField {
     /// The key.
@@ -73,6 +74,7 @@ pub struct MemberCustomField {
 
 /// A group member (d.ts `GroupMember`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupMember {
     /// The member.
@@ -85,10 +87,12 @@ pub struct GroupMember {
     /// `TYPES.GRP_MBR_ROLE_*`.
     pub role: String,
     /// Joined at (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub join_time: u64,
     /// Name card in this group.
     pub name_card: String,
     /// Muted until (unix seconds); 0 or past means not muted.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub mute_until: u64,
     /// `[{key, value}]`.
     pub member_custom_field: Vec<MemberCustomField>,
@@ -117,6 +121,7 @@ impl Op for GetGroupMemberList {
 
 /// Reply of [`GetGroupMemberList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupMemberListReply {
     /// This page.
@@ -145,6 +150,7 @@ impl Op for GetGroupMemberProfile {
 
 /// Reply of [`GetGroupMemberProfile`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct MemberListReply {
     /// The members found (users not in the group are left out).
@@ -169,6 +175,7 @@ impl Op for AddGroupMember {
 
 /// Reply of [`AddGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct AddGroupMemberReply {
     /// Added.
@@ -213,6 +220,7 @@ impl Op for DeleteGroupMember {
 
 /// Reply of [`DeleteGroupMember`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct DeleteGroupMemberReply {
     /// The group afterwards.
@@ -242,6 +250,7 @@ impl Op for SetGroupMemberMuteTime {
 
 /// Reply of the single-member setters: the group and the member afterwards.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupMemberReply {
     /// The group.
@@ -326,6 +335,7 @@ impl Op for MarkGroupMemberList {
 
 /// Reply of [`MarkGroupMemberList`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct MarkGroupMemberListReply {
     /// Marked (or unmarked).

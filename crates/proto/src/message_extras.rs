@@ -94,6 +94,7 @@ pub mod code {
 
 /// One extension as the caller gives it (`{key, value}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Extension {
     /// Key, 1 to 100 bytes.
     pub key: String,
@@ -104,6 +105,7 @@ pub struct Extension {
 /// One key's outcome of a set or delete (`{code, key, value}`): 0, or 23001 with the stored
 /// value that won.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtensionResult {
     /// 0 or [`code::EXTENSION_CONFLICT`].
     pub code: u32,
@@ -126,6 +128,7 @@ pub struct SetMessageExtensions {
 
 /// Reply of `setMessageExtensions` and `deleteMessageExtensions`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExtensionsReply {
     /// One entry per key asked.
     pub extensions: Vec<ExtensionResult>,
@@ -147,6 +150,7 @@ pub struct GetMessageExtensions {
 
 /// Reply of `getMessageExtensions`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GetExtensionsReply {
     /// Every extension of the message, by key.
     pub extensions: Vec<Extension>,
@@ -196,6 +200,7 @@ pub struct RemoveMessageReaction(pub ReactionChange);
 
 /// Reply of the reaction changes: the message's reactions afterwards.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReactionChangeReply {
     /// The message.
@@ -217,6 +222,7 @@ impl Op for RemoveMessageReaction {
 
 /// A user in a reaction's user list (`{userID, nick, avatar}`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReactionUser {
     /// The user.
     #[serde(rename = "userID")]
@@ -229,12 +235,14 @@ pub struct ReactionUser {
 
 /// One reaction of a message.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Reaction {
     /// The reaction.
     #[serde(rename = "reactionID")]
     pub reaction_id: String,
     /// How many users hold it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_user_count: u64,
     /// The first users who added it.
     pub partial_user_list: Vec<ReactionUser>,
@@ -253,6 +261,7 @@ pub struct GetMessageReactions {
 
 /// One message's reactions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageReactions {
     /// The message.
@@ -264,6 +273,7 @@ pub struct MessageReactions {
 
 /// Reply of `getMessageReactions`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GetMessageReactionsReply {
     /// One entry per message asked.
@@ -293,11 +303,13 @@ pub struct GetAllUserListOfMessageReaction {
 
 /// Reply of `getAllUserListOfMessageReaction`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReactionUserPage {
     /// Users of this page, in the order they reacted.
     pub user_list: Vec<ReactionUser>,
     /// Where the next page starts (0 when complete).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub next_seq: u64,
     /// Whether this was the last page.
     pub is_completed: bool,
@@ -337,6 +349,7 @@ pub struct GetMessageReadReceiptList {
 
 /// Reply of `getMessageReadReceiptList`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReadReceiptListReply {
     /// The messages with `readReceiptInfo` filled.
@@ -365,6 +378,7 @@ pub struct GetGroupMessageReadMemberList {
 
 /// Reply of `getGroupMessageReadMemberList`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ReadMemberPage {
     /// Whether this was the last page.
@@ -380,6 +394,7 @@ pub struct ReadMemberPage {
         skip_serializing_if = "Option::is_none",
         default
     )]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub read_user_id_list: Option<Vec<String>>,
     /// Members who did not read it (filter 1).
     #[serde(
@@ -387,6 +402,7 @@ pub struct ReadMemberPage {
         skip_serializing_if = "Option::is_none",
         default
     )]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub unread_user_id_list: Option<Vec<String>>,
 }
 
@@ -421,12 +437,14 @@ pub struct SearchCloudMessages {
 
 /// One conversation's matches.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchResult {
     /// The conversation, as the caller sees it.
     #[serde(rename = "conversationID")]
     pub conversation_id: String,
     /// How many messages match in it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub message_count: u64,
     /// The matches (all-conversation search: only when there is exactly one).
     pub message_list: Vec<Message>,
@@ -434,9 +452,11 @@ pub struct SearchResult {
 
 /// Reply of `searchCloudMessages`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchReply {
     /// Conversations with matches (all) or matching messages (one conversation).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_count: u64,
     /// Where the next page starts (`''` when finished).
     pub cursor: String,
@@ -463,6 +483,7 @@ pub struct TranslateText {
 
 /// Reply of `translateText`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TranslateReply {
     /// One translation per source text, same order.
@@ -488,6 +509,7 @@ pub struct ConvertVoiceToText {
 
 /// Reply of `convertVoiceToText`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VoiceToTextReply {
     /// The recognised text.
     pub result: String,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// A message (d.ts `Message`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Message {
     /// Message ID, made by the sending client; sends are idempotent by it.
@@ -30,6 +31,7 @@ pub struct Message {
     /// `in` (received) or `out` (sent), from the viewer's side.
     pub flow: String,
     /// Server time in unix seconds (client time until sent).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub time: u64,
     /// `unSend`, `success` or `fail`.
     pub status: String,
@@ -68,18 +70,22 @@ pub struct Message {
     /// Why it was revoked.
     pub revoke_reason: String,
     /// Per-conversation sequence assigned by the server (0 until sent).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sequence: u64,
     /// Whether moderation flagged it.
     pub has_risk_content: bool,
     /// Random number making the ID unique, as the shipped SDK has it.
     pub random: u32,
     /// Client clock when the message was created (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub client_time: u64,
     /// Targeted group message receivers.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub receiver_list: Option<Vec<String>>,
     /// Edit version, bumped by every modifyMessage (a stale copy's modify is a conflict).
     #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u32>", optional))]
     pub version: u64,
 }
 
@@ -149,14 +155,17 @@ impl Message {
 
 /// `Conversation.lastMessage` in the shipped SDK's shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct LastMessage {
     /// ID of the last message.
     #[serde(rename = "ID")]
     pub id: String,
     /// Its server time (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_time: u64,
     /// Its sequence.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_sequence: u64,
     /// Its sender.
     pub from_account: String,
@@ -201,6 +210,7 @@ impl LastMessage {
 
 /// The few profile fields a conversation list needs (d.ts `Profile` subset).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserProfile {
     /// userID.
@@ -214,6 +224,7 @@ pub struct UserProfile {
 
 /// A conversation (d.ts `Conversation`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Conversation {
     /// `C2C<userID>`, `GROUP<groupID>` or `@TIM#SYSTEM`.
@@ -223,6 +234,7 @@ pub struct Conversation {
     #[serde(rename = "type")]
     pub kind: String,
     /// Unread messages for this user.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread_count: u64,
     /// Summary of the last message.
     pub last_message: LastMessage,
@@ -239,6 +251,7 @@ pub struct Conversation {
     /// `TYPES.MSG_REMIND_*`.
     pub message_remind_type: String,
     /// Set marks: `TYPES.CONV_MARK_TYPE_*` and custom 2^n (32 <= n < 64).
+    #[cfg_attr(feature = "ts", ts(type = "Array<number>"))]
     pub mark_list: Vec<u64>,
     /// Custom data.
     pub custom_data: String,
@@ -261,6 +274,7 @@ impl Conversation {
 
 /// The viewer's membership in a group (`Group.selfInfo`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupSelfInfo {
     /// `TYPES.GRP_MBR_ROLE_*`.
@@ -268,6 +282,7 @@ pub struct GroupSelfInfo {
     /// `TYPES.MSG_REMIND_*`.
     pub message_remind_type: String,
     /// When the viewer joined (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub join_time: u64,
     /// The viewer's name card.
     pub name_card: String,
@@ -275,6 +290,7 @@ pub struct GroupSelfInfo {
 
 /// A group (d.ts `Group`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Group {
     /// groupID.
@@ -295,20 +311,26 @@ pub struct Group {
     #[serde(rename = "ownerID")]
     pub owner_id: String,
     /// Creation time (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub create_time: u64,
     /// Profile version, bumped on every profile change.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub info_sequence: u64,
     /// Last profile change (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_info_time: u64,
     /// The viewer's membership.
     pub self_info: GroupSelfInfo,
     /// Summary of the last message.
     pub last_message: LastMessage,
     /// Sequence the next message will get.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub next_message_seq: u64,
     /// Members now.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub member_count: u64,
     /// Member limit.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub max_member_count: u64,
     /// Whether everyone is muted.
     pub mute_all_members: bool,
@@ -324,6 +346,7 @@ pub struct Group {
 
 /// `payload` of a `TYPES.MSG_GRP_TIP` message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GroupTipPayload {
     /// Who did it.
@@ -339,6 +362,7 @@ pub struct GroupTipPayload {
 /// A signaling invitation or an action on one (d.ts `Signaling`). It travels as the `data` of
 /// a custom message, `{"businessID": 1, ...}`, the way the shipped SDK carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Signaling {
     /// The invitation.
@@ -356,6 +380,7 @@ pub struct Signaling {
     /// `TSignaling.ACTION_TYPE_*`.
     pub action_type: u32,
     /// Seconds before it times out (0: never).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub timeout: u64,
 }
 

@@ -64,6 +64,7 @@ pub mod code {
 
 /// One custom profile field (`profileCustomField` item).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct CustomField {
     /// A key registered in the server's `profile_custom_fields`.
@@ -74,6 +75,7 @@ pub struct CustomField {
 
 /// A user's profile (d.ts `Profile`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Profile {
     /// The user.
@@ -104,6 +106,7 @@ pub struct Profile {
     /// Role.
     pub role: u32,
     /// When the profile last changed (unix seconds; 0 if never set).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub last_updated_number: u64,
     /// Custom fields that have a value and are registered on the server.
     pub profile_custom_field: Vec<CustomField>,
@@ -232,6 +235,7 @@ impl Op for UpdateMyProfile {
 
 /// One user's status (`getUserStatus` item and `USER_STATUS_UPDATED` item).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct UserStatus {
     /// The user.
@@ -245,6 +249,8 @@ pub struct UserStatus {
 
 /// A user a batch status call could not handle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "UserStatusFailure"))]
 pub struct UserFailure {
     /// The user.
     #[serde(rename = "userID")]
@@ -278,6 +284,7 @@ pub struct GetUserStatus {
 
 /// What `getUserStatus` resolves with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct GetUserStatusReply {
     /// Users found.
@@ -301,6 +308,7 @@ pub struct SubscribeUserStatus {
 
 /// What `subscribeUserStatus` and `unsubscribeUserStatus` resolve with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SubscriptionReply {
     /// Users that could not be (un)subscribed.

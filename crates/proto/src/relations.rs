@@ -90,6 +90,7 @@ pub mod code {
 
 /// One `friendCustomField` entry: a `Tag_SNS_Custom_*` key and its string value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FriendCustomField {
     /// `Tag_SNS_Custom_<name>`.
@@ -100,6 +101,7 @@ pub struct FriendCustomField {
 
 /// A friend (d.ts `Friend`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Friend {
     /// The friend.
@@ -121,6 +123,7 @@ pub struct Friend {
 
 /// A friend application (d.ts `FriendApplication`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FriendApplication {
     /// The applicant when sent to me, the target when sent by me.
@@ -131,6 +134,7 @@ pub struct FriendApplication {
     /// Their nick.
     pub nick: String,
     /// When it was made (unix seconds).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub time: u64,
     /// `AddSource_Type_*`.
     pub source: String,
@@ -143,6 +147,7 @@ pub struct FriendApplication {
 
 /// A friend group (d.ts `FriendGroup`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FriendGroup {
     /// Its name.
@@ -189,6 +194,7 @@ pub struct AddFriend {
 
 /// Reply to [`AddFriend`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct AddFriendReply {
     /// The user.
@@ -215,6 +221,7 @@ pub struct DeleteFriend {
 
 /// Per-user outcome of a batch call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct UserResults {
     /// Users done.
@@ -240,6 +247,7 @@ pub struct CheckFriend {
 
 /// One checked user.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct CheckResult {
     /// The user.
@@ -253,6 +261,7 @@ pub struct CheckResult {
 
 /// Reply to [`CheckFriend`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct CheckFriendReply {
     /// Users checked.
@@ -279,6 +288,7 @@ pub struct GetFriendProfile(pub UserIdList);
 
 /// Reply to [`GetFriendProfile`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FriendProfileReply {
     /// The friends asked for.
@@ -309,11 +319,13 @@ pub struct GetFriendApplicationList {}
 
 /// Reply to [`GetFriendApplicationList`] and data of FRIEND_APPLICATION_LIST_UPDATED.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FriendApplicationList {
     /// Applications to me and by me, newest first.
     pub friend_application_list: Vec<FriendApplication>,
     /// Applications to me not yet read.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread_count: u64,
 }
 op!(
@@ -378,6 +390,7 @@ pub struct FriendGroupUsers {
 
 /// Reply to the friend group membership calls.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FriendGroupReply {
     /// The group now.

@@ -29,6 +29,7 @@ pub mod event {
 
 /// A topic as a user sees it (d.ts `Topic`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Topic {
     /// topicID (`<communityID>@TOPIC#_...`).
@@ -43,6 +44,7 @@ pub struct Topic {
     /// Notification.
     pub notification: String,
     /// The user's unread messages in conversation `GROUP<topicID>`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unread_count: u64,
     /// Everyone but the community's owner and admins is muted in the topic.
     pub mute_all_members: bool,
@@ -92,6 +94,7 @@ pub struct CreateTopicInCommunity {
 
 /// Reply to [`CreateTopicInCommunity`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TopicIdReply {
     /// The new topic's ID.
     #[serde(rename = "topicID")]
@@ -136,6 +139,7 @@ impl Op for GetTopicList {
 
 /// One topic a list operation could not handle.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TopicFailure {
     /// The topic.
     #[serde(rename = "topicID")]
@@ -149,6 +153,7 @@ pub struct TopicFailure {
 /// Reply of the list operations: `{successTopicList, failureTopicList}`. Success items are
 /// `{topicID}` for deletions and whole [`Topic`]s for `getTopicList`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TopicResults {
     /// Topics handled.
@@ -189,6 +194,7 @@ pub struct UpdateTopicProfile {
 
 /// Reply to [`UpdateTopicProfile`].
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TopicReply {
     /// The topic after the change.
     pub topic: Topic,

@@ -547,6 +547,7 @@ pub struct SetMessageRemindType {
 
 /// One failed user of [`SetMessageRemindType`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserFailure {
     /// The user.
@@ -560,6 +561,7 @@ pub struct UserFailure {
 
 /// A user named in a reply.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UserRef {
     /// The user.
     #[serde(rename = "userID", default)]
