@@ -140,11 +140,88 @@ impl Server {
         }
     }
 
+    /// SIGTERM (graceful shutdown); waits for the process to exit and returns its status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("the server is running");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(s) = c.try_wait().expect("wait for pigeon-server") {
+                return s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = c.kill();
+                let _ = c.wait();
+                panic!("pigeon-server did not exit within {WAIT:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Starts again on the same port and data dir.
     pub fn restart(&mut self) {
         self.kill9();
         self.spawn();
     }
+}
+
+impl Server {
+    /// Calls the REST API as the app administrator (`administrator`) and returns the reply
+    /// object (`ActionStatus`, `ErrorCode`, `ErrorInfo` and the command's fields).
+    pub async fn rest(&self, service: &str, command: &str, body: Value) -> Value {
+        let query = format!(
+            "sdkappid={}&identifier=administrator&usersig={}&random={}&contenttype=json",
+            self.app_id,
+            self.sig("administrator"),
+            rand_u32()
+        );
+        self.rest_raw(
+            &format!("/v4/{service}/{command}?{query}"),
+            &body.to_string(),
+        )
+        .await
+    }
+
+    /// POSTs `body` to `path_and_query` and returns the JSON reply (HTTP 200 expected).
+    pub async fn rest_raw(&self, path_and_query: &str, body: &str) -> Value {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut s = tokio::net::TcpStream::connect(&self.addr)
+            .await
+            .expect("connect for REST");
+        let req = format!(
+            "POST {path_and_query} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        s.write_all(req.as_bytes())
+            .await
+            .expect("write REST request");
+        let mut out = Vec::new();
+        tokio::time::timeout(WAIT, s.read_to_end(&mut out))
+            .await
+            .expect("REST reply in time")
+            .expect("read REST reply");
+        let text = String::from_utf8(out).expect("REST reply is UTF-8");
+        let (head, body) = text.split_once("\r\n\r\n").expect("HTTP reply");
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "REST replies HTTP 200: {head}"
+        );
+        serde_json::from_str(body).expect("REST reply is JSON")
+    }
+}
+
+fn rand_u32() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
 }
 
 impl Drop for Server {

@@ -4,14 +4,16 @@
 
 use crate::hub::{EndReason, Registered};
 use crate::reply_json as to_value;
+use crate::webhooks::SessionEnd;
 use crate::{
     conversations, files, follows, groups, message_extras, message_ops, messages, now, profiles,
     relations, signaling, usersig, validate_user_id, AppState, Caller,
 };
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
@@ -28,6 +30,7 @@ use pigeon_proto::wire::{
 };
 use pigeon_proto::ImError;
 use serde_json::Value;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::{debug, info, warn};
@@ -47,7 +50,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(upgrade))
         .route("/ws", get(upgrade))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::handler))
+        .route(
+            "/dev/usersig",
+            get(dev_usersig).options(dev_usersig_preflight),
+        )
         .merge(files::router())
+        .merge(crate::rest::router())
         .with_state(state)
 }
 
@@ -58,10 +67,92 @@ async fn healthz(State(st): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(st): State<Arc<AppState>>) -> Response {
+/// The peer's address, when the server was started with connect info (`main` does).
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+fn peer_ip(peer: Peer) -> Option<IpAddr> {
+    peer.map(|Extension(ConnectInfo(a))| a.ip().to_canonical())
+}
+
+/// How long a dev sign-in UserSig is valid.
+const DEV_SIG_SECS: u64 = 7 * 86_400;
+
+/// `GET /dev/usersig?userID=X`: a UserSig for anyone, only with `dev_sign_in` on (404 when
+/// off) and only to loopback peers (403 otherwise), for local development (the desktop app).
+async fn dev_usersig(
+    State(st): State<Arc<AppState>>,
+    peer: Peer,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use axum::http::StatusCode;
+    if !st.config.dev_sign_in {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let cors = [(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")];
+    if !peer_ip(peer).is_some_and(|ip| ip.is_loopback()) {
+        return (
+            StatusCode::FORBIDDEN,
+            cors,
+            "dev sign-in is for loopback clients only\n",
+        )
+            .into_response();
+    }
+    let user = q.get("userID").map(String::as_str).unwrap_or_default();
+    if let Err(e) = check_user_id(user) {
+        return (StatusCode::BAD_REQUEST, cors, e.message).into_response();
+    }
+    let sig = usersig::generate(
+        st.creds.sdk_app_id,
+        &st.creds.secret_key,
+        user,
+        DEV_SIG_SECS,
+        now(),
+    );
+    let body = serde_json::json!({
+        "SDKAppID": st.creds.sdk_app_id,
+        "userID": user,
+        "userSig": sig,
+    });
+    (cors, axum::Json(body)).into_response()
+}
+
+/// CORS preflight of `/dev/usersig` (the desktop webview may call it directly).
+async fn dev_usersig_preflight(State(st): State<Arc<AppState>>) -> Response {
+    use axum::http::{header, StatusCode};
+    if !st.config.dev_sign_in {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET"),
+        ],
+    )
+        .into_response()
+}
+
+async fn upgrade(ws: WebSocketUpgrade, State(st): State<Arc<AppState>>, peer: Peer) -> Response {
+    let ip = peer_ip(peer);
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| connection(st, socket))
+        .on_upgrade(move |socket| connection(st, socket, ip))
+}
+
+/// Counts an open connection for `/metrics` while it lives.
+struct Open;
+
+impl Open {
+    fn new() -> Self {
+        crate::metrics::get().connections.inc();
+        Open
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        crate::metrics::get().connections.dec();
+    }
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {
@@ -119,10 +210,11 @@ async fn next_incoming(socket: &mut WebSocket) -> Incoming {
     }
 }
 
-async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
+async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>) {
+    let _open = Open::new();
     // Phase 1: nothing but login.
     let login_deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
-    let (caller, reg, expires_at) = loop {
+    let (caller, reg, expires_at, platform) = loop {
         let incoming = tokio::select! {
             i = next_incoming(&mut socket) => i,
             _ = tokio::time::sleep_until(login_deadline) => return,
@@ -155,15 +247,17 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
                     session: reg.id,
                 };
                 info!(user = %caller.user_id, session = reg.id, platform = %login.platform, "login");
+                crate::metrics::get().logins.inc();
                 let expires_at = reply.expires_at;
                 let data = serde_json::to_value(&reply).unwrap_or_default();
                 if !send_reply(&mut socket, Reply::ok(req.id, data)).await {
                     st.hub.unregister(&caller.user_id, caller.session);
                     return;
                 }
-                break (caller, reg, expires_at);
+                break (caller, reg, expires_at, login.platform);
             }
             Err(e) => {
+                crate::metrics::get().login_failures.inc();
                 debug!(code = e.code, "login refused");
                 if !send_reply(&mut socket, Reply::err(req.id, &e)).await {
                     return;
@@ -172,9 +266,11 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket) {
         }
     };
     profiles::session_started(&st, &caller);
-    serve_session(&st, &mut socket, &caller, reg, expires_at).await;
+    crate::webhooks::session_started(&st, &caller, ip, &platform);
+    let how = serve_session(&st, &mut socket, &caller, reg, expires_at).await;
     st.hub.unregister(&caller.user_id, caller.session);
     profiles::session_ended(&st, &caller);
+    crate::webhooks::session_ended(&st, &caller, how);
     let _ = socket.send(WsMessage::Close(None)).await;
     debug!(user = %caller.user_id, session = caller.session, "session ended");
 }
@@ -185,7 +281,7 @@ async fn serve_session(
     caller: &Caller,
     mut reg: Registered,
     expires_at: u64,
-) {
+) -> SessionEnd {
     // Capped, so an absurd `TLS.expire` cannot overflow the timer.
     let left = expires_at.saturating_sub(now()).min(10 * 365 * 86_400);
     let expiry = tokio::time::Instant::now() + Duration::from_secs(left);
@@ -196,12 +292,19 @@ async fn serve_session(
             incoming = next_incoming(socket) => {
                 idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
                 let reply = match incoming {
-                    Incoming::Closed => return,
+                    Incoming::Closed => return SessionEnd::Closed,
                     Incoming::Skip => continue,
                     Incoming::Bad(reply) => reply,
                     Incoming::Request(req) if req.op == Logout::NAME => {
                         let _ = send_reply(socket, Reply::ok(req.id, serde_json::json!({}))).await;
-                        return;
+                        return SessionEnd::Logout;
+                    }
+                    // Async: the before-send webhook is awaited here, bounded by its timeout.
+                    Incoming::Request(req) if req.op == SendMessage::NAME => {
+                        match crate::webhooks::send_message(st, caller, req.data).await {
+                            Ok(data) => Reply::ok(req.id, data),
+                            Err(e) => Reply::err(req.id, &e),
+                        }
                     }
                     Incoming::Request(req) => match dispatch(st, caller, &req.op, req.data) {
                         Ok(data) => Reply::ok(req.id, data),
@@ -209,34 +312,60 @@ async fn serve_session(
                     },
                 };
                 if !send_reply(socket, reply).await {
-                    return;
+                    return SessionEnd::Closed;
                 }
             }
             Some(frame) = reg.rx.recv() => {
                 if !send_text(socket, frame.to_string()).await {
-                    return;
+                    return SessionEnd::Closed;
                 }
             }
             reason = end.wait() => {
-                if let EndReason::Kicked(kind) = reason {
-                    info!(user = %caller.user_id, session = caller.session, %kind, "kicked");
-                    kick(socket, &kind).await;
-                } else {
-                    warn!(user = %caller.user_id, ?reason, "session ended by server");
+                match reason {
+                    EndReason::Kicked(kind) => {
+                        info!(user = %caller.user_id, session = caller.session, %kind, "kicked");
+                        kick(socket, &kind).await;
+                        return SessionEnd::Kicked;
+                    }
+                    EndReason::ShuttingDown => {
+                        going_away(socket, &mut reg).await;
+                        return SessionEnd::Closed;
+                    }
+                    reason => {
+                        warn!(user = %caller.user_id, ?reason, "session ended by server");
+                        return SessionEnd::Closed;
+                    }
                 }
-                return;
             }
             _ = tokio::time::sleep_until(expiry) => {
                 info!(user = %caller.user_id, "UserSig expired");
                 kick(socket, types::KICKED_OUT_USERSIG_EXPIRED).await;
-                return;
+                return SessionEnd::Kicked;
             }
             _ = &mut idle => {
                 debug!(user = %caller.user_id, "idle timeout");
-                return;
+                return SessionEnd::TimedOut;
             }
         }
     }
+}
+
+/// WebSocket close code 1012, "service restart": reconnect (to this or another node).
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+
+/// Shutdown: the current request was answered (requests are served one at a time), so send
+/// what is still queued for this session, then close with 1012 so the client reconnects.
+async fn going_away(socket: &mut WebSocket, reg: &mut Registered) {
+    while let Ok(frame) = reg.rx.try_recv() {
+        if !send_text(socket, frame.to_string()).await {
+            return;
+        }
+    }
+    let close = WsMessage::Close(Some(CloseFrame {
+        code: CLOSE_SERVICE_RESTART,
+        reason: "service restart".into(),
+    }));
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(close)).await;
 }
 
 async fn kick(socket: &mut WebSocket, kind: &str) {
@@ -290,6 +419,8 @@ fn login(st: &AppState, data: Value) -> Result<(Login, LoginReply), ImError> {
 fn dispatch(st: &AppState, c: &Caller, op: &str, data: Value) -> Result<Value, ImError> {
     match op {
         Ping::NAME => Ok(serde_json::json!({})),
+        // Served by `serve_session` through `webhooks::send_message`; this synchronous path
+        // (no before-send webhook) stays for callers without an async context.
         SendMessage::NAME => to_value(messages::send(st, c, SendMessage::parse(data)?)),
         Sync::NAME => to_value(messages::sync(st, c, Sync::parse(data)?)),
         GetMessageList::NAME => to_value(messages::list(st, c, GetMessageList::parse(data)?)),

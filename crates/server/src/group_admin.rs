@@ -126,6 +126,10 @@ fn group_view(st: &AppState, group_id: &str, user: &str) -> Result<Group> {
 
 /// The caller's role in the group, or 10007 when they are not a member.
 fn member_role(st: &AppState, g: &Group, user: &str) -> Result<String> {
+    // The app administrator (REST API) may do anything the owner may.
+    if crate::rest::is_admin(st, user) {
+        return Ok(types::GRP_MBR_ROLE_OWNER.to_owned());
+    }
     match st.db(|s| s.member(&g.group_id, user))? {
         Some(m) => Ok(m.role),
         None => Err(no_permission(format!(
@@ -161,7 +165,12 @@ fn emit_members(st: &AppState, group_id: &str, name: &str, data: &Value) -> Resu
 
 /// Posts a GRP_TIP_GRP_PROFILE_UPDATED tip carrying `new_profile` and refreshes every member's
 /// group list (the shared tip helper has no room for `newGroupProfile`).
-fn profile_tip(st: &AppState, group_id: &str, operator: &str, new_profile: Value) -> Result<()> {
+pub(crate) fn profile_tip(
+    st: &AppState,
+    group_id: &str,
+    operator: &str,
+    new_profile: Value,
+) -> Result<()> {
     let members = st.db(|s| s.members(group_id))?;
     let conv_id = format!("GROUP{group_id}");
     let recips: Vec<Recipient> = members
@@ -500,6 +509,7 @@ pub fn handle_application(
         }
     }
     if agree {
+        crate::webhooks::members_joined(st, c, &g, "Apply", std::slice::from_ref(&req.applicant));
         crate::groups::tip(
             st,
             &g.group_id,

@@ -156,6 +156,10 @@ fn is_manager(role: &str) -> bool {
 
 /// The caller's role, refusing non-members with 10007.
 fn caller_role(st: &AppState, g: &Group, user: &str) -> Result<String> {
+    // The app administrator (REST API) may do anything the owner may.
+    if crate::rest::is_admin(st, user) {
+        return Ok(types::GRP_MBR_ROLE_OWNER.to_owned());
+    }
     let row = st.db(|s| s.member(&g.group_id, user))?;
     role_in(g, user, row.as_ref())
         .ok_or_else(|| no_permission(format!("{user} is not a member of group {}", g.group_id)))
@@ -494,6 +498,7 @@ pub fn add(st: &AppState, c: &Caller, req: AddGroupMember) -> Result<AddGroupMem
             reply.existed_user_id_list.push(id);
         }
     }
+    crate::webhooks::members_joined(st, c, &g, "Invited", &added);
     if !added.is_empty() {
         crate::groups::tip(
             st,
@@ -590,6 +595,7 @@ pub fn delete(st: &AppState, c: &Caller, req: DeleteGroupMember) -> Result<Delet
         }
         let until = if duration > 0 { now() + duration } else { 0 };
         let removed = st.db(|s| s.remove_members(&g.group_id, &targets, until))?;
+        crate::webhooks::members_exited(st, c, &g, "Kicked", &removed);
         for u in &removed {
             st.push(u, &Push::GroupsChanged {}, None);
         }

@@ -125,6 +125,17 @@ pub fn tip(
 
 /// Implements `createGroup`.
 pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<CreateGroupReply> {
+    create_by(st, caller, Some(&caller.user_id), req)
+}
+
+/// Creates a group for `owner` (None: a group without owner, as the REST API's create_group
+/// without `Owner_Account` makes), made by `caller` (the tips' and notices' operator).
+pub fn create_by(
+    st: &AppState,
+    caller: &Caller,
+    owner: Option<&str>,
+    req: CreateGroup,
+) -> Result<CreateGroupReply> {
     let kind = req
         .kind
         .clone()
@@ -195,9 +206,9 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
     };
     let time = now();
     let mut members = Vec::new();
-    if kind != types::GRP_AVCHATROOM {
+    if let Some(owner) = owner.filter(|_| kind != types::GRP_AVCHATROOM) {
         members.push(MemberRow {
-            user_id: caller.user_id.clone(),
+            user_id: owner.to_owned(),
             role: types::GRP_MBR_ROLE_OWNER.to_owned(),
             join_time: time,
             name_card: String::new(),
@@ -241,7 +252,7 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         kind,
         introduction: req.introduction.unwrap_or_default(),
         notification: req.notification.unwrap_or_default(),
-        owner_id: caller.user_id.clone(),
+        owner_id: owner.unwrap_or_default().to_owned(),
         create_time: time,
         info_sequence: 1,
         last_info_time: time,
@@ -275,16 +286,19 @@ pub fn create(st: &AppState, caller: &Caller, req: CreateGroup) -> Result<Create
         &ids,
     )?;
     let group = view(st, &group_id, &caller.user_id)?.ok_or_else(|| not_found(&group_id))?;
+    crate::webhooks::group_created(st, caller, &group, &ids);
     let me = &caller.user_id;
-    crate::group_admin::system_notice(
-        st,
-        me,
-        &group,
-        pigeon_proto::group_admin::notice::CREATED,
-        me,
-        "",
-    );
-    for m in ids.iter().filter(|m| *m != me) {
+    if let Some(owner) = owner {
+        crate::group_admin::system_notice(
+            st,
+            owner,
+            &group,
+            pigeon_proto::group_admin::notice::CREATED,
+            me,
+            "",
+        );
+    }
+    for m in ids.iter().filter(|m| Some(m.as_str()) != owner) {
         crate::group_admin::system_notice(
             st,
             m,
@@ -375,6 +389,7 @@ pub fn join(st: &AppState, caller: &Caller, req: JoinGroup) -> Result<JoinGroupR
         name_card: String::new(),
     };
     st.db(|s| s.add_member(&g.group_id, &row))?;
+    crate::webhooks::members_joined(st, caller, &g, "Apply", std::slice::from_ref(me));
     tip(
         st,
         &g.group_id,
@@ -406,6 +421,7 @@ pub fn quit(st: &AppState, caller: &Caller, req: GroupIdArg) -> Result<GroupIdAr
         ));
     }
     st.db(|s| s.remove_member(&g.group_id, me))?;
+    crate::webhooks::members_exited(st, caller, &g, "Quit", std::slice::from_ref(me));
     if member.role == types::GRP_MBR_ROLE_OWNER {
         st.db(|s| s.set_group_owner(&g.group_id, "", now()))?;
     }

@@ -22,6 +22,8 @@ pub enum EndReason {
     Replaced,
     /// Could not keep up with its queue.
     TooSlow,
+    /// The server is shutting down: the client is told to reconnect (close code 1012).
+    ShuttingDown,
 }
 
 /// The server's handle on one logged-in connection.
@@ -85,6 +87,10 @@ pub struct Hub {
     sessions: Mutex<HashMap<String, Vec<SessionHandle>>>,
     next_id: AtomicU64,
     max_per_platform: usize,
+    /// Set once shutdown begins: new sessions are ended as soon as they register.
+    shutting_down: std::sync::atomic::AtomicBool,
+    /// Rung whenever a session is removed, for [`Hub::wait_empty`].
+    removed: Notify,
 }
 
 /// What a new session gets from [`Hub::register`].
@@ -104,6 +110,8 @@ impl Hub {
             sessions: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             max_per_platform: max_per_platform.max(1),
+            shutting_down: std::sync::atomic::AtomicBool::new(false),
+            removed: Notify::new(),
         }
     }
 
@@ -143,6 +151,10 @@ impl Hub {
             tx,
             end: end.clone(),
         });
+        drop(all);
+        if self.shutting_down.load(Ordering::SeqCst) {
+            end.end(EndReason::ShuttingDown);
+        }
         Registered { id, rx, end }
     }
 
@@ -155,6 +167,36 @@ impl Hub {
                 all.remove(user_id);
             }
         }
+        drop(all);
+        self.removed.notify_waiters();
+    }
+
+    /// Starts shutdown: every session, and any that registers from now on, is told to end
+    /// with [`EndReason::ShuttingDown`] once its current request is answered.
+    pub fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        for s in all.values().flatten() {
+            s.end.end(EndReason::ShuttingDown);
+        }
+    }
+
+    /// Waits until no session is left.
+    pub async fn wait_empty(&self) {
+        loop {
+            let removed = self.removed.notified();
+            tokio::pin!(removed);
+            removed.as_mut().enable();
+            if self
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
+            {
+                return;
+            }
+            removed.await;
+        }
     }
 
     /// Ends every session of a user (e.g. on shutdown or account removal).
@@ -163,6 +205,24 @@ impl Hub {
         for s in all.get(user_id).into_iter().flatten() {
             s.end.end(reason.clone());
         }
+    }
+}
+
+impl Hub {
+    /// (users, sessions) online on this node.
+    pub fn online_counts(&self) -> (usize, usize) {
+        let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        (all.len(), all.values().map(Vec::len).sum())
+    }
+
+    /// The platforms `user_id` has sessions on here, one entry per session.
+    pub fn platforms_of(&self, user_id: &str) -> Vec<String> {
+        let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        all.get(user_id)
+            .into_iter()
+            .flatten()
+            .map(|s| s.platform.clone())
+            .collect()
     }
 }
 

@@ -8,6 +8,8 @@
 //! - [`store`]: the [`store::Store`] trait and its SQLite implementation.
 //! - [`usersig`]: TLSSigAPIv2 UserSigs.
 //! - [`credentials`]: the app's SDKAppID and secret key.
+//! - [`webhooks`]: the app backend's TencentCloudChat-style callbacks.
+//! - [`metrics`]: the counters and histograms behind `GET /metrics`.
 
 pub mod conversations;
 pub mod credentials;
@@ -21,12 +23,15 @@ pub mod hub;
 pub mod message_extras;
 pub mod message_ops;
 pub mod messages;
+pub mod metrics;
 pub mod profiles;
 pub mod relations;
+pub mod rest;
 pub mod signaling;
 pub mod store;
 pub mod topics;
 pub mod usersig;
+pub mod webhooks;
 
 use credentials::Credentials;
 use hub::{Bus, Hub, SessionId};
@@ -54,6 +59,14 @@ pub struct Config {
     /// Group custom field keys groups may carry (createGroup, updateGroupProfile); none by
     /// default, as custom fields must be enabled before use.
     pub group_custom_fields: Vec<String>,
+    /// The app administrator's identifier: the only account the REST API (`/v4/...`) accepts.
+    pub rest_admin: String,
+    /// The app backend's callbacks (`[webhooks]`).
+    pub webhooks: webhooks::WebhookConfig,
+    /// Serve `GET /dev/usersig` to loopback peers: UserSigs for anyone, for local development.
+    pub dev_sign_in: bool,
+    /// On SIGTERM/SIGINT, how long open sessions and requests may take to finish (seconds).
+    pub drain_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -65,6 +78,10 @@ impl Default for Config {
             friend_check: false,
             profile_custom_fields: Vec::new(),
             group_custom_fields: Vec::new(),
+            rest_admin: "administrator".into(),
+            webhooks: webhooks::WebhookConfig::default(),
+            dev_sign_in: false,
+            drain_timeout_secs: 10,
         }
     }
 }
@@ -108,10 +125,14 @@ impl AppState {
     /// the async worker with `block_in_place`.
     pub fn db<T>(&self, f: impl FnOnce(&dyn Store) -> store::Result<T>) -> Result<T, ImError> {
         let run = || f(self.store.as_ref());
+        let started = std::time::Instant::now();
         let out = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
             Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
             _ => run(),
         };
+        metrics::get()
+            .store_seconds
+            .observe(metrics::since(started));
         out.map_err(store_error)
     }
 
@@ -132,6 +153,9 @@ impl AppState {
 
     /// Sends a push to every session of `user_id` except `except`.
     pub fn push(&self, user_id: &str, push: &pigeon_proto::wire::Push, except: Option<SessionId>) {
+        if matches!(push, pigeon_proto::wire::Push::Message { .. }) {
+            metrics::get().messages_out.inc();
+        }
         match serde_json::to_string(push) {
             Ok(text) => self.bus.send_to_user(user_id, Arc::from(text), except),
             Err(e) => tracing::error!(error = %e, "could not serialize a push"),

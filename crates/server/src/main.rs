@@ -6,9 +6,12 @@ use pigeon_server::credentials::{Credentials, Source};
 use pigeon_server::hub::Hub;
 use pigeon_server::store::SqliteStore;
 use pigeon_server::{gateway, usersig, AppState, Config};
+use std::future::IntoFuture;
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(name = "pigeon-server", version, about = "The Pigeon messaging server")]
@@ -27,7 +30,7 @@ enum Command {
         /// Directory for the database and credentials.
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        /// TOML settings file (listen, data_dir, max_logins_per_platform).
+        /// TOML settings file (every option: docs/configuration.md); flags override it.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Sessions per user and platform before the oldest is kicked.
@@ -36,6 +39,16 @@ enum Command {
         /// Refuse C2C messages between users who are not friends (20009).
         #[arg(long)]
         friend_check: bool,
+        /// Serve `GET /dev/usersig` (UserSigs for anyone) to loopback clients: development only.
+        #[arg(long)]
+        dev_sign_in: bool,
+        /// Log lines as `text` or `json` (one JSON object per line).
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+        /// Log level or filter (`info`, `debug`, `pigeon_server=debug,info`, ...); the
+        /// PIGEON_LOG environment variable, when set, wins.
+        #[arg(long, default_value = "info")]
+        log_level: String,
     },
     /// Print a UserSig for a user of this server's app.
     Usersig {
@@ -51,21 +64,52 @@ enum Command {
     },
 }
 
+/// How log lines are written.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Logs to stderr: PIGEON_LOG when set, else `level`.
+fn init_logs(format: LogFormat, level: &str) -> anyhow::Result<()> {
+    let filter = match tracing_subscriber::EnvFilter::try_from_env("PIGEON_LOG") {
+        Ok(f) => f,
+        Err(_) => tracing_subscriber::EnvFilter::try_new(level)
+            .with_context(|| format!("--log-level {level:?} is not a log filter"))?,
+    };
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => fmt.init(),
+        LogFormat::Json => fmt.json().flatten_event(true).init(),
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PIGEON_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    match &cli.command {
+        Command::Serve {
+            log_format,
+            log_level,
+            ..
+        } => init_logs(*log_format, log_level)?,
+        Command::Usersig { .. } => init_logs(LogFormat::Text, "info")?,
+    }
+    match cli.command {
         Command::Serve {
             listen,
             data_dir,
             config,
             max_logins_per_platform,
             friend_check,
+            dev_sign_in,
+            log_format: _,
+            log_level: _,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -87,10 +131,17 @@ fn main() -> anyhow::Result<()> {
             if let Some(n) = max_logins_per_platform {
                 cfg.max_logins_per_platform = n;
             }
-            tokio::runtime::Builder::new_multi_thread()
+            if dev_sign_in {
+                cfg.dev_sign_in = true;
+            }
+            cfg.webhooks.check().map_err(|e| anyhow::anyhow!(e))?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
-                .build()?
-                .block_on(serve(cfg))
+                .build()?;
+            let out = rt.block_on(serve(cfg));
+            // Whatever is still running (a fire-and-forget webhook) gets a moment, not more.
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+            out
         }
         Command::Usersig {
             user,
@@ -154,10 +205,40 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         writeln!(out, "listening on ws://{addr}")?;
         out.flush()?;
     }
+    if state.config.dev_sign_in {
+        tracing::warn!(
+            "dev sign-in is on: GET /dev/usersig hands out UserSigs to loopback clients"
+        );
+    }
     tokio::spawn(pigeon_server::signaling::run_timeouts(state.clone()));
-    axum::serve(listener, gateway::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Shutdown: stop accepting, tell every session to reconnect elsewhere (close 1012) once
+    // its current request is answered, let HTTP requests in flight finish, and give all of it
+    // at most `drain_timeout_secs`.
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let app = gateway::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stop_rx.wait_for(|s| *s).await;
+            })
+            .into_future(),
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining sessions");
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(state.config.drain_timeout_secs);
+    let _ = stop_tx.send(true);
+    state.hub.shut_down();
+    let drained = async {
+        if let Ok(Err(e)) = server.await {
+            tracing::warn!(error = %e, "server error while draining");
+        }
+        state.hub.wait_empty().await;
+    };
+    if tokio::time::timeout_at(deadline, drained).await.is_err() {
+        tracing::warn!("drain timeout: exiting with sessions still open");
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -113,7 +113,9 @@ fn normalize(mut m: Message, from: &str) -> Message {
     }
     m.is_revoked = false;
     m.is_deleted = false;
-    m.is_modified = false;
+    // `isModified` is left to the caller: the gateway sets it from the before-send webhook's
+    // verdict (`webhooks::send_message`, which overwrites the client's value), messages the
+    // server makes leave it false.
     m.is_peer_read = false;
     m.revoker.clear();
     m.revoke_reason.clear();
@@ -155,7 +157,10 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
     let counts = !req.excluded_from_unread_count && !req.online_user_only;
     if m.conversation_type == types::CONV_C2C {
         validate_user_id("to", &m.to)?;
-        crate::relations::check_c2c_allowed(st, sender, &m.to)?;
+        // The app administrator (REST API) may write to anyone.
+        if !crate::rest::is_admin(st, sender) {
+            crate::relations::check_c2c_allowed(st, sender, &m.to)?;
+        }
         let mut list = vec![Recipient {
             user_id: sender.clone(),
             conv_id: format!("C2C{}", m.to),
@@ -188,7 +193,7 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         ));
     }
     let members = st.db(|s| s.members(&group.group_id))?;
-    if !members.iter().any(|mm| mm.user_id == *sender) {
+    if !members.iter().any(|mm| mm.user_id == *sender) && !crate::rest::is_admin(st, sender) {
         return Err(ImError::new(
             code::GROUP_NO_PERMISSION,
             format!("{sender} is not a member of group {}", m.to),
@@ -220,7 +225,19 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
 /// Implements `sendMessage`. Idempotent by message ID: a resend returns the first copy and
 /// delivers nothing again.
 pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMessageReply> {
+    send_as(st, caller, req, true)
+}
+
+/// [`send`], with the choice the REST API's `SyncOtherMachine` makes: when `sync_sender` is
+/// false the message is not put in the sender's own inbox and conversation.
+pub fn send_as(
+    st: &AppState,
+    caller: &Caller,
+    req: SendMessage,
+    sync_sender: bool,
+) -> Result<SendMessageReply> {
     validate(&req.message)?;
+    crate::rest::check_nospeaking(st, &caller.user_id, &req.message.conversation_type)?;
     if req.online_user_only && (req.excluded_from_unread_count || req.excluded_from_last_message) {
         return Err(invalid(
             "onlineUserOnly and messageControlInfo cannot be used together",
@@ -228,7 +245,10 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
     }
     let mut m = normalize(req.message.clone(), &caller.user_id);
     crate::profiles::decorate(st, &mut m)?;
-    let (conv_key, recips) = recipients(st, &m, &req)?;
+    let (conv_key, mut recips) = recipients(st, &m, &req)?;
+    if !sync_sender {
+        recips.retain(|r| r.user_id != caller.user_id);
+    }
     // AVChatRoom messages are live only: no roaming history, no unread (seed).
     let live_room = m.conversation_type == types::CONV_GROUP
         && crate::groups::live(st, &m.to).is_ok_and(|g| g.kind == types::GRP_AVCHATROOM);
@@ -243,6 +263,7 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
             };
             st.push(&r.user_id, &push, Some(caller.session));
         }
+        crate::webhooks::after_send(st, caller, &m, true);
         return Ok(SendMessageReply {
             message: m.view_as(&caller.user_id),
             conversation: None,
@@ -251,6 +272,9 @@ pub fn send(st: &AppState, caller: &Caller, req: SendMessage) -> Result<SendMess
     }
     let stored = st.db(|s| s.store_message(&conv_key, &m, now(), &recips))?;
     let fanned = fan_out(st, &stored, Some(caller.session), &caller.user_id)?;
+    if stored.is_new {
+        crate::webhooks::after_send(st, caller, &stored.message, false);
+    }
     let own_inbox = stored
         .inbox
         .iter()

@@ -317,7 +317,7 @@ fn add_outcome(allow_type: &str) -> AddOutcome {
 }
 
 /// Refuses a friend request between users when either has blocked the other.
-fn check_not_blocked(st: &AppState, me: &str, other: &str) -> Result<()> {
+pub(crate) fn check_not_blocked(st: &AppState, me: &str, other: &str) -> Result<()> {
     if st.db(|s| s.blocks(me, other))? {
         return Err(ImError::new(
             code::PEER_IN_MY_BLACKLIST,
@@ -398,6 +398,7 @@ pub fn add_friend(st: &AppState, c: &Caller, req: AddFriend) -> Result<AddFriend
                 });
             }
             let (added, answered) = st.db(|s| s.add_friends(&rows, Some((me, to))))?;
+            crate::webhooks::friends_added(st, c, &new_pairs(&rows, &added), me, "friend_add");
             for (row, new) in rows.iter().zip(added) {
                 if new {
                     changed.friend(&row.owner, !row.groups.is_empty());
@@ -438,6 +439,20 @@ pub fn add_friend(st: &AppState, c: &Caller, req: AddFriend) -> Result<AddFriend
     Ok(reply)
 }
 
+/// Adds friend rows directly, without asking the other side (the REST API's friend_import
+/// and forced friend_add), with the same list events as `addFriend`; returns which were new.
+pub fn import_friends(st: &AppState, rows: &[FriendRow]) -> Result<Vec<bool>> {
+    let (added, _) = st.db(|s| s.add_friends(rows, None))?;
+    let mut changed = Changed::default();
+    for (row, new) in rows.iter().zip(&added) {
+        if *new {
+            changed.friend(&row.owner, !row.groups.is_empty());
+        }
+    }
+    changed.send(st);
+    Ok(added)
+}
+
 /// Implements `deleteFriend`: one-way or (the default) both ways.
 pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<UserResults> {
     let me = c.user_id.as_str();
@@ -450,6 +465,7 @@ pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<Use
     let ids = check_list("deleteFriend", &req.user_id_list, MAX_DELETE)?;
     let mut reply = UserResults::default();
     let mut changed = Changed::default();
+    let mut deleted = Vec::new();
     for id in ids {
         let mut sides = vec![(me.to_owned(), id.clone())];
         if both && id != me {
@@ -461,6 +477,7 @@ pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<Use
                 if st.db(|s| s.delete_friend(&owner, &friend))? {
                     changed.friend(&owner, !row.groups.is_empty());
                     any = true;
+                    deleted.push((owner, friend));
                 }
             }
         }
@@ -473,7 +490,17 @@ pub fn delete_friend(st: &AppState, c: &Caller, req: DeleteFriend) -> Result<Use
         }
     }
     changed.send(st);
+    crate::webhooks::friends_deleted(st, c, &deleted);
     Ok(reply)
+}
+
+/// The `(owner, friend)` pairs of the rows that were new (for the friend-add webhook).
+fn new_pairs(rows: &[FriendRow], added: &[bool]) -> Vec<(String, String)> {
+    rows.iter()
+        .zip(added)
+        .filter(|(_, new)| **new)
+        .map(|(r, _)| (r.owner.clone(), r.friend_id.clone()))
+        .collect()
 }
 
 /// Implements `checkFriend`.
@@ -694,6 +721,8 @@ pub fn accept_application(
         // Answered by another session meanwhile; what it did stands.
         return Err(application_missing(&app.from_id, me));
     }
+    let pairs = new_pairs(&rows, &added);
+    crate::webhooks::friends_added(st, c, &pairs, &app.from_id, "friend_response");
     let mut changed = Changed::default();
     changed.applications(&app.from_id, me);
     for (row, new) in rows.iter().zip(added) {

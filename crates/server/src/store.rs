@@ -157,6 +157,7 @@ pub trait Store:
     + crate::group_members::GroupMemberStore
     + crate::group_admin::GroupAdminStore
     + crate::topics::TopicStore
+    + crate::rest::RestStore
 {
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
@@ -292,6 +293,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_group_members.sql"),
     include_str!("../migrations/0011_group_admin.sql"),
     include_str!("../migrations/0012_topics.sql"),
+    include_str!("../migrations/0013_rest.sql"),
 ];
 
 /// Columns of a conversation row joined with its last message, settings and folders.
