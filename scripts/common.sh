@@ -33,3 +33,41 @@ ensure_rust() {
 ensure_build_deps() {
     need_apt build-essential pkg-config ca-certificates python3 python3-pip
 }
+
+# What the desktop app needs to build, and to run under a virtual display for its tests.
+ensure_desktop_deps() {
+    need_apt libwebkit2gtk-4.1-dev libgtk-3-dev libssl-dev libayatana-appindicator3-dev \
+        librsvg2-dev libxdo-dev xdg-utils curl
+}
+
+ensure_display_deps() {
+    need_apt xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst libnotify-bin
+}
+
+# Node.js and npm for the web UI (Debian's when the machine has none).
+ensure_node() {
+    command -v npm >/dev/null 2>&1 || need_apt nodejs npm
+}
+
+# The UI's packages, reinstalled only when the lockfile changed since the last install.
+ensure_ui_packages() {
+    ensure_node
+    local stamp="$ROOT/ui/node_modules/.lock-stamp"
+    if [ ! -f "$stamp" ] || ! cmp -s "$ROOT/ui/package-lock.json" "$stamp"; then
+        (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+        cp "$ROOT/ui/package-lock.json" "$stamp"
+    fi
+}
+
+ensure_tauri_driver() {
+    if ! command -v tauri-driver >/dev/null 2>&1; then
+        [ -x "$HOME/.cargo/bin/tauri-driver" ] && export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+    command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked -j"$JOBS"
+}
+
+# Builds the web UI into ui/dist, which the app embeds.
+build_ui() {
+    ensure_ui_packages
+    (cd "$ROOT/ui" && npm run --silent build)
+}

@@ -22,5 +22,31 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
 cargo test -j"$JOBS" -p pigeon-proto --features ts --test ts_bindings 2>&1 | tee -a "$log"
+
+echo "== web UI: unit tests and build"
+ensure_desktop_deps
+ensure_display_deps
+ensure_tauri_driver
+build_ui
+uilog="$(mktemp)"
+(cd ui && npx vitest run --reporter=default) 2>&1 | tee "$uilog"
+# In cargo's words, so the closing total counts the UI's tests too.
+sed 's/\x1b\[[0-9;]*m//g' "$uilog" | awk '/^ *Tests +[0-9]/ {
+    p = 0; f = 0
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p = $i; if ($(i+1) ~ /^failed/) f = $i }
+    printf "test result: ui. %d passed; %d failed;\n", p, f }' >> "$log"
+rm -f "$uilog"
+
+echo "== desktop app: fmt, clippy, unit tests, build"
+DESKTOP=(--manifest-path src-tauri/Cargo.toml)
+cargo fmt "${DESKTOP[@]}" -- --check
+cargo clippy -j"$JOBS" "${DESKTOP[@]}" --all-targets -- -D warnings
+cargo test -j"$JOBS" "${DESKTOP[@]}" 2>&1 | tee -a "$log"
+cargo build -j"$JOBS" "${DESKTOP[@]}"
+
+echo "== desktop end to end: the app under Xvfb over WebDriver (tauri-driver, WebKitWebDriver)"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+    cargo test -j"$JOBS" -p pigeon-tests --test desktop_e2e -- --ignored 2>&1 | tee -a "$log"
+
 # One closing line for the whole run (cargo's last line is an empty doc-test summary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "total: %d passed, %d failed\n", p, f }' "$log"

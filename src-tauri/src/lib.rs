@@ -15,6 +15,7 @@ mod notify;
 mod settings;
 mod tray;
 
+use pigeon_proto::consts::event;
 use pigeon_proto::ImError;
 use pigeon_sdk::{Chat, ChatOptions, Event};
 use serde::{Deserialize, Serialize};
@@ -254,16 +255,16 @@ fn show_main(app: &AppHandle) {
 /// Emits every SDK event to the window, and feeds the tray and notifications.
 fn forward_events(app: &AppHandle, chat: &Chat) -> u64 {
     let app = app.clone();
-    let weak_chat = chat.clone();
+    let listener_chat = chat.clone();
     chat.on(None, move |e: &Event| {
+        let chat = &listener_chat;
         let _ = app.emit(&e.name, &e.data);
         match e.name.as_str() {
-            "onTotalUnreadMessageCountUpdated" => {
-                let n = e.data.as_u64().unwrap_or(0);
-                tray::set_unread(&app, n);
+            event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED => {
+                tray::set_unread(&app, e.data.as_u64().unwrap_or(0));
             }
-            "onMessageReceived" => notify::on_messages(&app, &weak_chat, &e.data),
-            "onKickedOut" | "sdkNotReady" => tray::set_unread(&app, 0),
+            event::MESSAGE_RECEIVED => notify::on_messages(&app, &chat, &e.data),
+            event::KICKED_OUT | event::SDK_NOT_READY => tray::set_unread(&app, 0),
             _ => {}
         }
     })
