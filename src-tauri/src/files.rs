@@ -187,7 +187,12 @@ async fn get(url: &str) -> Result<hyper::Response<hyper::body::Incoming>, IpcErr
     let port = uri.port_u16().unwrap_or(80);
     let stream = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| err(code::UNREACHABLE, format!("cannot reach {host}:{port}: {e}")))?;
+        .map_err(|e| {
+            err(
+                code::UNREACHABLE,
+                format!("cannot reach {host}:{port}: {e}"),
+            )
+        })?;
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
@@ -220,7 +225,13 @@ pub async fn http_get(url: &str) -> Result<(u16, Vec<u8>), IpcError> {
 fn unique_path(dir: &Path, name: &str) -> PathBuf {
     let clean: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c == '\0' { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c == '\0' {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     let clean = if clean.trim_matches('.').is_empty() {
         "download".to_owned()
@@ -308,7 +319,10 @@ pub async fn app_download(
     tokio::fs::rename(&part, &path)
         .await
         .map_err(|e| err(code::LOCAL_FILE, format!("{}: {e}", path.display())))?;
-    let _ = app.emit(EVENT_DOWNLOAD_PROGRESS, json!({ "url": url, "percent": 100 }));
+    let _ = app.emit(
+        EVENT_DOWNLOAD_PROGRESS,
+        json!({ "url": url, "percent": 100 }),
+    );
     Ok(path.to_string_lossy().into_owned())
 }
 
@@ -328,7 +342,12 @@ pub fn app_open_folder(path: String) -> Result<(), IpcError> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map(|_| ())
-        .map_err(|e| err(code::LOCAL_FILE, format!("cannot open {}: {e}", dir.display())))
+        .map_err(|e| {
+            err(
+                code::LOCAL_FILE,
+                format!("cannot open {}: {e}", dir.display()),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -358,14 +377,23 @@ mod tests {
         assert_eq!(kind_of(&fake), "file");
         assert_eq!(kind_of(Path::new("/x/a.MP4")), "video");
         assert!(file_info(dir.path().to_str().expect("utf8")).is_err());
-        assert_eq!(unique_path(dir.path(), "notes.txt"), dir.path().join("notes (1).txt"));
+        assert_eq!(
+            unique_path(dir.path(), "notes.txt"),
+            dir.path().join("notes (1).txt")
+        );
         assert_eq!(unique_path(dir.path(), "../x"), dir.path().join(".._x"));
     }
 
     #[test]
     fn server_addresses() {
-        assert_eq!(http_base("ws://127.0.0.1:8080").expect("ok"), "http://127.0.0.1:8080");
-        assert_eq!(http_base("wss://chat.example/ws").expect("ok"), "https://chat.example");
+        assert_eq!(
+            http_base("ws://127.0.0.1:8080").expect("ok"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            http_base("wss://chat.example/ws").expect("ok"),
+            "https://chat.example"
+        );
         assert!(http_base("http://x").is_err());
         assert_eq!(encode_query("a b&c"), "a%20b%26c");
     }

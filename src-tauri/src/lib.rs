@@ -225,7 +225,10 @@ pub struct DevSignIn {
 #[tauri::command]
 async fn app_dev_sign_in(server: String, user_id: String) -> Result<DevSignIn, IpcError> {
     let base = files::http_base(&server)?;
-    let url = format!("{base}/dev/usersig?userID={}", files::encode_query(&user_id));
+    let url = format!(
+        "{base}/dev/usersig?userID={}",
+        files::encode_query(&user_id)
+    );
     let (status, body) = files::http_get(&url).await?;
     if status != 200 {
         let text = String::from_utf8_lossy(&body);
@@ -234,8 +237,7 @@ async fn app_dev_sign_in(server: String, user_id: String) -> Result<DevSignIn, I
             format!("the server refused a dev sign-in ({status}): {text}. Start it with --dev-sign-in, or sign in with a UserSig."),
         ));
     }
-    serde_json::from_slice(&body)
-        .map_err(|e| err(code::REFUSED, format!("dev sign-in reply: {e}")))
+    serde_json::from_slice(&body).map_err(|e| err(code::REFUSED, format!("dev sign-in reply: {e}")))
 }
 
 /// Shows, unminimizes and focuses the main window.
@@ -263,7 +265,7 @@ fn forward_events(app: &AppHandle, chat: &Chat) -> u64 {
             event::TOTAL_UNREAD_MESSAGE_COUNT_UPDATED => {
                 tray::set_unread(&app, e.data.as_u64().unwrap_or(0));
             }
-            event::MESSAGE_RECEIVED => notify::on_messages(&app, &chat, &e.data),
+            event::MESSAGE_RECEIVED => notify::on_messages(&app, chat, &e.data),
             event::KICKED_OUT | event::SDK_NOT_READY => tray::set_unread(&app, 0),
             _ => {}
         }
@@ -318,7 +320,12 @@ mod tests {
 
     #[test]
     fn every_sdk_method_but_the_listener_ones_has_a_command() {
-        let listeners = ["on", "off", "addSignalingListener", "removeSignalingListener"];
+        let listeners = [
+            "on",
+            "off",
+            "addSignalingListener",
+            "removeSignalingListener",
+        ];
         let expected: Vec<&str> = pigeon_proto::methods::seed_methods()
             .filter(|m| !listeners.contains(m))
             .collect();

@@ -45,7 +45,10 @@ impl TrayState {
 pub fn labels(n: u64) -> (String, String) {
     match n {
         0 => ("Pigeon".into(), "No unread messages".into()),
-        1 => ("Pigeon — 1 unread message".into(), "1 unread message".into()),
+        1 => (
+            "Pigeon — 1 unread message".into(),
+            "1 unread message".into(),
+        ),
         n => (
             format!("Pigeon — {n} unread messages"),
             format!("{n} unread messages"),

@@ -334,6 +334,37 @@ async fn sign_in_chat_with_a_bridge_send_a_file_and_watch_the_unread_counts() {
     })
     .await;
 
+    // The other main screens.
+    find(&c, "[data-testid=rail-contacts]")
+        .await
+        .click()
+        .await
+        .expect("contacts tab");
+    find(&c, "[data-testid=contacts]").await;
+    screenshot(&c, "contacts").await;
+    find(&c, "[data-testid=rail-settings]")
+        .await
+        .click()
+        .await
+        .expect("settings tab");
+    find(&c, "[data-testid=settings]").await;
+    screenshot(&c, "settings").await;
+
+    // Alice signs in on another desktop: this window is kicked out and says why.
+    let mut alice_elsewhere = blocking(|| Bridge::start(&server, &["--platform", "desktop"]));
+    blocking(|| {
+        alice_elsewhere.ok(
+            "login",
+            json!([{ "userID": "alice", "userSig": server.sig("alice") }]),
+        )
+    });
+    find(&c, "[data-testid=kicked-dialog]").await;
+    screenshot(&c, "kicked-out").await;
+    until("the tray to be reset", || async {
+        app_command(&c, "app_tray_state").await["unread"] == 0
+    })
+    .await;
+
     c.close().await.expect("end the session");
     drop(driver);
 }

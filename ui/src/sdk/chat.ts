@@ -107,6 +107,16 @@ function bytesToBase64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** A Blob's bytes (FileReader: Blob.arrayBuffer is missing from older WebKit and jsdom). */
+function readBlob(b: Blob): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result as ArrayBuffer);
+    r.onerror = () => reject({ code: 9502, message: `cannot read ${(b as File).name || "the file"}` });
+    r.readAsArrayBuffer(b);
+  });
+}
+
 /** `payload.file` as the SDK takes it: a path, `{path}`, or a File/Blob/input element → `{base64, name}`. */
 async function fileArgument(file: unknown): Promise<unknown> {
   let f: unknown = file;
@@ -115,7 +125,7 @@ async function fileArgument(file: unknown): Promise<unknown> {
   }
   if (typeof Blob !== "undefined" && f instanceof Blob) {
     const name = (f as File).name || "file";
-    const buf = new Uint8Array(await f.arrayBuffer());
+    const buf = new Uint8Array(await readBlob(f));
     return { base64: bytesToBase64(buf), name };
   }
   return f;
