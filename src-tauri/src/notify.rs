@@ -58,6 +58,7 @@ pub fn on_messages(app: &AppHandle, chat: &Chat, data: &Value) {
     let focused = app
         .get_webview_window("main")
         .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
+    tracing::debug!(focused, "new messages");
     if focused {
         return;
     }
@@ -74,6 +75,7 @@ pub fn on_messages(app: &AppHandle, chat: &Chat, data: &Value) {
             continue;
         }
         if !chat.should_notify(&conv, mentions(m, &me), now) {
+            tracing::debug!(conversation = %conv, "muted: no notification");
             continue;
         }
         let from = m["nick"]

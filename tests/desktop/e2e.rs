@@ -42,7 +42,11 @@ impl Driver {
             .env("XDG_DOWNLOAD_DIR", home.path().join("downloads"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("PIGEON_E2E_VERBOSE").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
         Driver {
@@ -67,6 +71,86 @@ impl Drop for Driver {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A notification server on the test's session bus and display, so the app's notifications are
+/// real D-Bus notifications that `dunstctl` can click.
+struct Dunst(Child);
+
+impl Dunst {
+    fn start() -> Dunst {
+        let child = Command::new("dunst")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dunst on PATH (apt-get install dunst)");
+        // It owns org.freedesktop.Notifications once `dunstctl` can talk to it.
+        let deadline = Instant::now() + STEP;
+        while !Command::new("dunstctl")
+            .arg("is-paused")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            assert!(Instant::now() < deadline, "dunst did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Dunst(child)
+    }
+
+    /// Clicks the newest notification (its default action).
+    fn click(&self) {
+        let ok = Command::new("dunstctl")
+            .args(["action", "0"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "dunstctl action failed");
+    }
+}
+
+impl Drop for Dunst {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Another X client taking the input focus, as when the user switches to another app.
+struct OtherApp(Child);
+
+impl OtherApp {
+    fn focus() -> OtherApp {
+        let child = Command::new("xmessage")
+            .args(["-title", "pigeon-e2e-other-app", "another app"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xmessage on PATH (apt-get install x11-utils)");
+        let ok = Command::new("xdotool")
+            .args([
+                "search",
+                "--sync",
+                "--name",
+                "^pigeon-e2e-other-app$",
+                "windowfocus",
+                "--sync",
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "xdotool could not focus the other window");
+        OtherApp(child)
+    }
+}
+
+impl Drop for OtherApp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -193,6 +277,7 @@ fn bridge_wait_message(b: &mut Bridge, what: &str, pred: impl Fn(&Value) -> bool
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the desktop app, a display and tauri-driver: scripts/test.sh runs it under Xvfb"]
 async fn sign_in_chat_with_a_bridge_send_a_file_and_watch_the_unread_counts() {
+    let dunst = Dunst::start();
     let server = Server::start_with(&["--dev-sign-in"]);
     let mut bob = blocking(|| bridge_login(&server, "bob"));
     let driver = Driver::start();
@@ -218,7 +303,9 @@ async fn sign_in_chat_with_a_bridge_send_a_file_and_watch_the_unread_counts() {
         .expect("dev sign-in");
     find(&c, "[data-testid=main]").await;
 
-    // Bob writes; alice's list shows the conversation with one unread, and so does the tray.
+    // Alice switches to another app; bob writes. Her list shows the conversation with one
+    // unread, and so does the tray.
+    let other = blocking(OtherApp::focus);
     blocking(|| bridge_send_text(&mut bob, "alice", "hello from the bridge"));
     let row = "[data-testid=conv-item][data-conversation-id=C2Cbob]";
     find(&c, row).await;
@@ -235,12 +322,17 @@ async fn sign_in_chat_with_a_bridge_send_a_file_and_watch_the_unread_counts() {
     assert_eq!(tray["tooltip"], "Pigeon — 1 unread message", "{tray}");
     screenshot(&c, "conversation-list").await;
 
-    // Opening it shows the message and reads it: badge and tray go back to zero.
-    find(&c, row)
-        .await
-        .click()
-        .await
-        .expect("open conversation");
+    // The window is not focused, so bob's message raised a native notification; clicking it
+    // brings the window back with the conversation open, which reads it.
+    until("a native notification", || async {
+        app_command(&c, "app_tray_state").await["notifications"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    })
+    .await;
+    blocking(|| dunst.click());
+    drop(other);
+    find(&c, "[data-testid=chat-view][data-conversation-id=C2Cbob]").await;
     until("bob's message in the chat view", || async {
         text_of(
             &c,
