@@ -1,6 +1,15 @@
 // The chat instance and everything the UI asks of it: sign-in, SDK events into the store,
 // and the actions components call. Every rejected imError becomes a toast.
-import TencentCloudChat, { EVENT, TSignaling, TYPES, type Chat } from "../sdk";
+import TencentCloudChat, {
+  EVENT,
+  TSignaling,
+  TYPES,
+  type Chat,
+  type GET_MESSAGE_LIST_OPTIONS,
+  type Message,
+  type MESSAGE_OPTIONS,
+  type TEXT_PAYLOAD,
+} from "../sdk";
 import * as desktop from "../sdk/desktop";
 import {
   conversationName,
@@ -328,7 +337,7 @@ export async function markRead(id: string, fresh?: Msg[]): Promise<void> {
   );
   if (list.length) {
     for (const m of list) m.__receiptSent = true;
-    await c.sendMessageReadReceipt(list.slice(-30)).catch(() => {});
+    await c.sendMessageReadReceipt(list.slice(-30) as Message[]).catch(() => {});
   }
 }
 
@@ -339,7 +348,7 @@ export async function loadOlder(id: string): Promise<void> {
   if (h && (h.loading || h.isCompleted)) return;
   patchHistory(id, () => ({ loading: true }));
   try {
-    const opts: Record<string, unknown> = { conversationID: id };
+    const opts: GET_MESSAGE_LIST_OPTIONS = { conversationID: id };
     if (h?.nextReqMessageID) opts.nextReqMessageID = h.nextReqMessageID;
     const r: any = await c.getMessageList(opts);
     const page = (r.data.messageList ?? []) as Msg[];
@@ -363,7 +372,7 @@ async function loadExtras(id: string, page: Msg[]): Promise<void> {
   const sent = page.filter((m) => m.status === "success" && !m.isRevoked);
   for (let i = 0; i < sent.length; i += 20) {
     const chunk = sent.slice(i, i + 20);
-    c.getMessageReactions({ messageList: chunk, maxUserCountPerReaction: 5 })
+    c.getMessageReactions({ messageList: chunk as Message[], maxUserCountPerReaction: 5 })
       .then((r: any) => {
         const list = (r.data?.resultList ?? []) as any[];
         setState((s) => {
@@ -376,7 +385,7 @@ async function loadExtras(id: string, page: Msg[]): Promise<void> {
   }
   const mine = sent.filter((m) => m.flow === "out" && m.needReadReceipt);
   if (mine.length) {
-    c.getMessageReadReceiptList(mine.slice(-30))
+    c.getMessageReadReceiptList(mine.slice(-30) as Message[])
       .then((r: any) => {
         const list = (r.data?.messageList ?? []) as Msg[];
         if (list.length) patchHistory(id, (h) => ({ list: updateMessages(h.list, list) }));
@@ -403,7 +412,7 @@ export async function sendMessage(convID: string, msg: Msg): Promise<boolean> {
   const localID = msg.ID;
   patchHistory(convID, (h) => ({ list: mergeMessages(h.list, [{ ...msg }]) }));
   try {
-    const r: any = await c.sendMessage(msg);
+    const r: any = await c.sendMessage(msg as Message);
     const made = (r.data?.message ?? msg) as Msg;
     patchHistory(convID, (h) => ({ list: replaceMessage(h.list, localID, made) }));
     return true;
@@ -426,7 +435,7 @@ export async function sendText(convID: string, text: string, mentions: Mention[]
   const c = need();
   const t = targetOf(convID);
   const group = t.type === TYPES.CONV_GROUP;
-  const options: Record<string, unknown> = {
+  const options: MESSAGE_OPTIONS<TEXT_PAYLOAD> = {
     to: t.id,
     conversationType: t.type,
     payload: { text },
@@ -445,7 +454,7 @@ export async function sendText(convID: string, text: string, mentions: Mention[]
 /** Resends a failed message. */
 export async function resend(convID: string, m: Msg): Promise<void> {
   const c = need();
-  const r: any = await run(c.resendMessage(m));
+  const r: any = await run(c.resendMessage(m as Message));
   if (r?.data?.message) patchHistory(convID, (h) => ({ list: mergeMessages(h.list, [r.data.message]) }));
 }
 
@@ -460,14 +469,14 @@ export async function forward(m: Msg, ids: string[]): Promise<void> {
   const c = need();
   for (const id of ids) {
     const t = targetOf(id);
-    const f = c.createForwardMessage({ to: t.id, conversationType: t.type, payload: m }) as Msg;
+    const f = c.createForwardMessage({ to: t.id, conversationType: t.type, payload: m as Message }) as Msg;
     await sendMessage(id, f);
   }
 }
 
 /** Revokes one's own message. */
 export async function revoke(m: Msg): Promise<void> {
-  const r: any = await run(need().revokeMessage(m));
+  const r: any = await run(need().revokeMessage(m as Message));
   if (r) {
     const updated = (r.data?.message ?? { ...m, isRevoked: true, revoker: getState().me }) as Msg;
     patchHistory(m.conversationID, (h) => ({ list: updateMessages(h.list, [updated]) }));
@@ -480,7 +489,7 @@ export async function deleteMessages(list: Msg[]): Promise<void> {
   const id = list[0].conversationID;
   const sent = list.filter((m) => m.status === "success");
   if (sent.length) {
-    const r = await run(need().deleteMessage(sent));
+    const r = await run(need().deleteMessage(sent as Message[]));
     if (r === undefined) return;
   }
   patchHistory(id, (h) => ({ list: removeMessages(h.list, list.map((m) => m.ID)) }));
@@ -492,8 +501,9 @@ export async function toggleReaction(m: Msg, reactionID: string): Promise<void> 
   const current = getState().reactions[m.ID] ?? [];
   const mine = current.find((r) => r.reactionID === reactionID)?.partialUserList?.some((u: any) => u.userID === me);
   const c = need();
-  await run(mine ? c.removeMessageReaction(m, reactionID) : c.addMessageReaction(m, reactionID));
-  const r: any = await c.getMessageReactions({ messageList: [m], maxUserCountPerReaction: 5 }).catch(() => null);
+  const msg = m as Message;
+  await run(mine ? c.removeMessageReaction(msg, reactionID) : c.addMessageReaction(msg, reactionID));
+  const r: any = await c.getMessageReactions({ messageList: [msg], maxUserCountPerReaction: 5 }).catch(() => null);
   const item = r?.data?.resultList?.[0];
   if (item) setState((s) => ({ reactions: { ...s.reactions, [m.ID]: item.reactionList ?? [] } }));
 }

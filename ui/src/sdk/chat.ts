@@ -5,14 +5,16 @@
 // mirrors of the SDK's state. No business rule lives here: the Rust SDK decides everything.
 import methodsTxt from "../../../crates/proto/data/methods.txt?raw";
 import constants from "./constants.json";
+import type { ChatAPI } from "./api";
+import type { Message, Signaling } from "./generated/types";
 import type { Transport, WireError } from "./transport";
 
 /** TencentCloudChat.EVENT. */
-export const EVENT = constants.EVENT as Readonly<Record<string, string>>;
+export const EVENT: Readonly<typeof constants.EVENT> = constants.EVENT;
 /** TencentCloudChat.TYPES. */
-export const TYPES = constants.TYPES as Readonly<Record<string, string | number>>;
+export const TYPES: Readonly<typeof constants.TYPES> = constants.TYPES;
 /** TencentCloudChat.TSignaling. */
-export const TSignaling = constants.TSignaling as Readonly<Record<string, string | number>>;
+export const TSignaling: Readonly<typeof constants.TSignaling> = constants.TSignaling;
 
 /** The seed's method names, in its order (crates/proto/data/methods.txt: one table for all). */
 export const SEED_METHODS: readonly string[] = methodsTxt
@@ -93,7 +95,7 @@ const LOCAL = new Set([
 ]);
 
 /** Methods whose first argument is a message the SDK hands back updated (status, sequence). */
-const SENDS = new Set(["sendMessage", "resendMessage", "modifyMessage"]);
+const SENDS = new Set(["sendMessage", "resendMessage", "modifyMessage", "revokeMessage"]);
 
 /** Messages remembered for findMessage; the oldest are forgotten beyond this. */
 const FIND_CAPACITY = 50_000;
@@ -131,7 +133,11 @@ async function fileArgument(file: unknown): Promise<unknown> {
   return f;
 }
 
-/** A TencentCloudChat `chat` instance. Seed methods not written out below are added by name. */
+/**
+ * A TencentCloudChat `chat` instance, typed by ChatAPI (declaration merging: the interface below
+ * adds the seed methods' types). Seed methods not written out below are added by name.
+ */
+export interface Chat extends ChatAPI {}
 export class Chat {
   /** The options given to TencentCloudChat.create. */
   readonly options: Record<string, unknown>;
@@ -146,7 +152,6 @@ export class Chat {
   private pending = new WeakMap<object, { method: string; created: Promise<AnyMessage> }>();
   private progress = new Map<string, (p: number) => void>();
   private creations = 0;
-  [method: string]: any;
 
   constructor(options: Record<string, unknown>, transport: Transport, init: () => Promise<void>) {
     this.options = options;
@@ -214,7 +219,18 @@ export class Chat {
         const sent = args[0];
         if (SENDS.has(method) && sent && typeof sent === "object") Object.assign(sent, data.message);
       }
-      if (Array.isArray(data.messageList)) data.messageList.forEach((m: AnyMessage) => this.remember(m));
+      // Hopping results are not cached by the SDK, so findMessage does not know them either.
+      if (Array.isArray(data.messageList) && method !== "getMessageListHopping") {
+        data.messageList.forEach((m: AnyMessage) => this.remember(m));
+      }
+      // deleteMessage marks the caller's own message objects deleted, as the seed says.
+      if (method === "deleteMessage" && Array.isArray(args[0]) && Array.isArray(data.messageList)) {
+        const byId = new Map(data.messageList.map((m: AnyMessage) => [m.ID, m]));
+        for (const m of args[0] as AnyMessage[]) {
+          const d = m && byId.get(m.ID);
+          if (d) Object.assign(m, { isDeleted: true });
+        }
+      }
     }
   }
 
@@ -311,16 +327,18 @@ export class Chat {
   }
 
   /** `findMessage`: a message this instance has seen (lists, events, sends), or null. */
-  findMessage(messageID: string): AnyMessage | null {
-    return this.known.get(messageID) ?? null;
+  findMessage(messageID: string): Message | null {
+    return (this.known.get(messageID) as Message | undefined) ?? null;
   }
 
-  /** `getSignalingInfo`: the signaling carried by a custom message, or null. */
-  getSignalingInfo(message: AnyMessage): AnyMessage | null {
+  /** `getSignalingInfo`: the signaling carried by a custom message, or null. The seed makes it
+   *  synchronous, so it cannot ask the SDK; it mirrors `Signaling::from_message` in
+   *  pigeon-proto (businessID 1 with an inviteID), and the facade test pins that format. */
+  getSignalingInfo(message: Message): Signaling | null {
     if (!message || message.type !== TYPES.MSG_CUSTOM) return null;
     let v: AnyMessage;
     try {
-      v = JSON.parse(String(message.payload?.data ?? ""));
+      v = JSON.parse(String((message.payload as AnyMessage | null)?.data ?? ""));
     } catch {
       return null;
     }
@@ -380,19 +398,20 @@ export class Chat {
   }
 
   /** Makes a create*Message placeholder that the SDK fills in before its first use. */
-  private create(method: string, options: AnyMessage): AnyMessage {
+  private create(method: string, options: object): Message {
     if (!options || typeof options !== "object") {
       throw new ImError({ code: INVALID_ARGUMENT, message: `${method} takes an options object` });
     }
-    const { onProgress, ...rest } = options;
+    const { onProgress, ...rest } = options as AnyMessage;
     const n = ++this.creations;
     const conversationType = String(rest.conversationType ?? "");
     const to = String(rest.to ?? "");
     const now = Math.floor(Date.now() / 1000);
     const message: AnyMessage = {
       ID: `local-${now}-${n}`,
-      type: CREATE_TYPES[method] || rest.message?.type || "",
-      payload: rest.payload ?? rest.message?.payload ?? {},
+      // createForwardMessage's payload is the message being forwarded.
+      type: CREATE_TYPES[method] || rest.payload?.type || "",
+      payload: (method === "createForwardMessage" ? rest.payload?.payload : rest.payload) ?? {},
       conversationType,
       conversationID: conversationType === TYPES.CONV_GROUP ? `GROUP${to}` : `C2C${to}`,
       to,
@@ -416,51 +435,51 @@ export class Chat {
     })();
     created.catch(() => {});
     this.pending.set(message, { method, created });
-    return message;
+    return message as Message;
   }
 
   /** `createTextMessage`. */
-  createTextMessage(options: AnyMessage): AnyMessage {
+  createTextMessage(options: Parameters<ChatAPI["createTextMessage"]>[0]): Message {
     return this.create("createTextMessage", options);
   }
   /** `createTextAtMessage`. */
-  createTextAtMessage(options: AnyMessage): AnyMessage {
+  createTextAtMessage(options: Parameters<ChatAPI["createTextAtMessage"]>[0]): Message {
     return this.create("createTextAtMessage", options);
   }
   /** `createImageMessage` (`payload.file`: a path, File, Blob or file input). */
-  createImageMessage(options: AnyMessage): AnyMessage {
+  createImageMessage(options: Parameters<ChatAPI["createImageMessage"]>[0]): Message {
     return this.create("createImageMessage", options);
   }
   /** `createAudioMessage`. */
-  createAudioMessage(options: AnyMessage): AnyMessage {
+  createAudioMessage(options: Parameters<ChatAPI["createAudioMessage"]>[0]): Message {
     return this.create("createAudioMessage", options);
   }
   /** `createVideoMessage`. */
-  createVideoMessage(options: AnyMessage): AnyMessage {
+  createVideoMessage(options: Parameters<ChatAPI["createVideoMessage"]>[0]): Message {
     return this.create("createVideoMessage", options);
   }
   /** `createCustomMessage`. */
-  createCustomMessage(options: AnyMessage): AnyMessage {
+  createCustomMessage(options: Parameters<ChatAPI["createCustomMessage"]>[0]): Message {
     return this.create("createCustomMessage", options);
   }
   /** `createFaceMessage`. */
-  createFaceMessage(options: AnyMessage): AnyMessage {
+  createFaceMessage(options: Parameters<ChatAPI["createFaceMessage"]>[0]): Message {
     return this.create("createFaceMessage", options);
   }
   /** `createFileMessage`. */
-  createFileMessage(options: AnyMessage): AnyMessage {
+  createFileMessage(options: Parameters<ChatAPI["createFileMessage"]>[0]): Message {
     return this.create("createFileMessage", options);
   }
   /** `createLocationMessage`. */
-  createLocationMessage(options: AnyMessage): AnyMessage {
+  createLocationMessage(options: Parameters<ChatAPI["createLocationMessage"]>[0]): Message {
     return this.create("createLocationMessage", options);
   }
   /** `createMergerMessage`. */
-  createMergerMessage(options: AnyMessage): AnyMessage {
+  createMergerMessage(options: Parameters<ChatAPI["createMergerMessage"]>[0]): Message {
     return this.create("createMergerMessage", options);
   }
   /** `createForwardMessage`. */
-  createForwardMessage(options: AnyMessage): AnyMessage {
+  createForwardMessage(options: Parameters<ChatAPI["createForwardMessage"]>[0]): Message {
     return this.create("createForwardMessage", options);
   }
 

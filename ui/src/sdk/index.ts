@@ -10,6 +10,8 @@ import { BridgeTransport, TauriTransport, inTauri, type Transport } from "./tran
 
 export { Chat, EVENT, TSignaling, TYPES, ImError, SEED_METHODS, EVENT_NAMES } from "./chat";
 export type { ImResponse, ChatEvent } from "./chat";
+export { CHAT_API_METHODS } from "./api";
+export type * from "./api";
 export type * from "./generated/types";
 
 /** Options of TencentCloudChat.create. */
@@ -55,14 +57,14 @@ function create(options: CreateOptions): Chat {
   }
   const chat = new Chat(options, transport, init);
   const destroy = chat.destroy as (...a: unknown[]) => Promise<unknown>;
-  chat.destroy = async (...args: unknown[]) => {
+  chat.destroy = (async (...args: unknown[]) => {
     try {
       return await destroy.apply(chat, args);
     } finally {
       instances.delete(options.SDKAppID);
       chat.dispose();
     }
-  };
+  }) as Chat["destroy"];
   instances.set(options.SDKAppID, chat);
   return chat;
 }

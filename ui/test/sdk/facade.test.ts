@@ -1,7 +1,7 @@
 // The facade against a fake transport: seed coverage, imResponse/imError shapes, the synchronous
 // methods' mirrors, create*Message placeholders, listeners, and the bridge transport's framing.
 import { describe, expect, it } from "vitest";
-import TencentCloudChat, { SEED_METHODS, EVENT_NAMES, ImError } from "../../src/sdk";
+import TencentCloudChat, { SEED_METHODS, EVENT_NAMES, ImError, type Message } from "../../src/sdk";
 import { BridgeTransport, commandName, type EventSink, type Transport } from "../../src/sdk/transport";
 
 class FakeTransport implements Transport {
@@ -36,11 +36,14 @@ async function make(t = new FakeTransport()) {
   return { chat, t };
 }
 
+/** A message with only the fields a test needs. */
+const partial = (m: object) => m as Message;
+
 describe("TencentCloudChat facade", () => {
   it("has every seed method, EVENT, TYPES and TSignaling", async () => {
     const { chat } = await make();
     expect(SEED_METHODS.length).toBe(139);
-    for (const m of SEED_METHODS) expect(typeof chat[m], m).toBe("function");
+    for (const m of SEED_METHODS) expect(typeof (chat as unknown as Record<string, unknown>)[m], m).toBe("function");
     expect(TencentCloudChat.EVENT.MESSAGE_RECEIVED).toBe("onMessageReceived");
     expect(TencentCloudChat.TYPES.CONV_C2C).toBe("C2C");
     expect(TencentCloudChat.TSignaling.NEW_INVITATION_RECEIVED).toBe("newInvitationReceived");
@@ -158,7 +161,7 @@ describe("TencentCloudChat facade", () => {
     t.answers.createTextMessage = () => {
       throw { code: 2905, message: "createTextMessage: payload.text is required" };
     };
-    const m = chat.createTextMessage({ to: "bob", conversationType: "C2C", payload: {} });
+    const m = chat.createTextMessage({ to: "bob", conversationType: "C2C", payload: {} as { text: string } });
     const e = await chat.sendMessage(m).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 2905 });
     expect(t.calls.some((c) => c.method === "sendMessage")).toBe(false);
@@ -168,11 +171,26 @@ describe("TencentCloudChat facade", () => {
   it("parses signaling info locally, as the SDK does", async () => {
     const { chat } = await make();
     const data = JSON.stringify({ businessID: 1, inviteID: "i1", inviter: "a", inviteeList: ["b"], actionType: 1, timeout: 30, data: "x" });
-    expect(chat.getSignalingInfo({ type: "TIMCustomElem", payload: { data } })).toEqual({
+    expect(chat.getSignalingInfo(partial({ type: "TIMCustomElem", payload: { data } }))).toEqual({
       inviteID: "i1", groupID: "", inviter: "a", inviteeList: ["b"], data: "x", actionType: 1, timeout: 30,
     });
-    expect(chat.getSignalingInfo({ type: "TIMCustomElem", payload: { data: "{}" } })).toBeNull();
-    expect(chat.getSignalingInfo({ type: "TIMTextElem", payload: { text: "x" } })).toBeNull();
+    expect(chat.getSignalingInfo(partial({ type: "TIMCustomElem", payload: { data: "{}" } }))).toBeNull();
+    expect(chat.getSignalingInfo(partial({ type: "TIMTextElem", payload: { text: "x" } }))).toBeNull();
+  });
+
+  it("revoke and delete update the caller's message objects; forward placeholders take the forwarded type", async () => {
+    const { chat, t } = await make();
+    t.answers.revokeMessage = (args) => ({ message: { ...(args[0] as object), isRevoked: true } });
+    t.answers.deleteMessage = (args) => ({ messageList: (args[0] as any[]).map((m) => ({ ...m, isDeleted: true })) });
+    const m: any = { ID: "m1", type: "TIMTextElem", payload: { text: "x" } };
+    await chat.revokeMessage(m);
+    expect(m.isRevoked).toBe(true);
+    const d: any = { ID: "m2", type: "TIMTextElem", payload: { text: "y" } };
+    await chat.deleteMessage([d]);
+    expect(d.isDeleted).toBe(true);
+    const f: any = chat.createForwardMessage({ to: "carol", conversationType: "C2C", payload: { ID: "m3", type: "TIMImageElem", payload: { uuid: "u" } } } as any);
+    expect(f.type).toBe("TIMImageElem");
+    expect(f.payload).toEqual({ uuid: "u" });
   });
 
   it("destroy forgets the instance", async () => {

@@ -16,7 +16,7 @@ export async function loadMembers(groupID: string): Promise<void> {
   const chat = getChat();
   if (!chat) return;
   const all: any[] = [];
-  let offset: unknown = 0;
+  let offset: number | string = 0;
   for (let page = 0; page < 20; page++) {
     const r: any = await chat.getGroupMemberList({ groupID, count: 100, offset }).catch(() => null);
     if (!r) break;

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { TYPES } from "../../sdk";
+import { TYPES, type CREATE_GROUP_OPTIONS } from "../../sdk";
 import { getChat, openConversation, refreshContacts, run, toast } from "../session";
 import { useStore } from "../store";
 import { Avatar } from "./Avatar";
@@ -178,7 +178,7 @@ function CreateGroupDialog(props: { onClose: () => void }) {
       .split(/[\s,]+/)
       .filter(Boolean)
       .map((userID) => ({ userID }));
-    const opts: Record<string, unknown> = { name: name.trim(), type, memberList };
+    const opts: CREATE_GROUP_OPTIONS = { name: name.trim(), type, memberList };
     if (groupID.trim()) opts.groupID = groupID.trim();
     const r: any = await run(getChat()!.createGroup(opts));
     if (r) {

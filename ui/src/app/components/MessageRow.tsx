@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import * as desktop from "../../sdk/desktop";
-import { TSignaling, TYPES } from "../../sdk";
+import { TSignaling, TYPES, type Message } from "../../sdk";
 import {
   clock,
   fitImage,
@@ -40,7 +40,7 @@ function Tip(props: { text: string; id: string }) {
 
 function signalingText(m: Msg): string | null {
   const chat = getChat();
-  const s = chat?.getSignalingInfo(m);
+  const s = chat?.getSignalingInfo(m as Message);
   if (!s) return null;
   const who = nameOf(m.from);
   switch (Number(s.actionType)) {
