@@ -172,19 +172,24 @@ pub fn encode_query(s: &str) -> String {
         .collect()
 }
 
-/// Opens an HTTP/1.1 connection for `url` and sends a GET; the response.
+/// Opens an HTTP/1.1 connection for `url` (https:// verified as the SDK does, with
+/// `PIGEON_CA_FILE` as the only root when set) and sends a GET; the response.
 async fn get(url: &str) -> Result<hyper::Response<hyper::body::Incoming>, IpcError> {
     let uri: hyper::Uri = url
         .parse()
         .map_err(|e| err(code::INVALID, format!("bad URL {url:?}: {e}")))?;
-    if uri.scheme_str() != Some("http") {
-        return Err(err(
-            code::INVALID,
-            format!("only http:// downloads are supported here, not {url:?}"),
-        ));
-    }
+    let tls = match uri.scheme_str() {
+        Some("http") => false,
+        Some("https") => true,
+        _ => {
+            return Err(err(
+                code::INVALID,
+                format!("only http:// and https:// URLs can be downloaded, not {url:?}"),
+            ))
+        }
+    };
     let host = uri.host().unwrap_or_default().to_owned();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let stream = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|e| {
@@ -193,15 +198,38 @@ async fn get(url: &str) -> Result<hyper::Response<hyper::body::Incoming>, IpcErr
                 format!("cannot reach {host}:{port}: {e}"),
             )
         })?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| err(code::UNREACHABLE, format!("{host}:{port}: {e}")))?;
-    tokio::spawn(conn);
     let req = hyper::Request::get(uri.path_and_query().map_or("/", |p| p.as_str()))
         .header(hyper::header::HOST, format!("{host}:{port}"))
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .map_err(|e| err(code::INVALID, e.to_string()))?;
+    if tls {
+        let config = pigeon_sdk::tls::client_config(pigeon_sdk::tls::ca_file_from_env().as_deref())
+            .map_err(|e| err(e.code, e.message))?;
+        let name = rustls_pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| err(code::INVALID, format!("bad host {host:?}: {e}")))?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, stream)
+            .await
+            .map_err(|e| err(code::UNREACHABLE, format!("TLS with {host}:{port}: {e}")))?;
+        send(hyper_util::rt::TokioIo::new(stream), req, url).await
+    } else {
+        send(hyper_util::rt::TokioIo::new(stream), req, url).await
+    }
+}
+
+/// Sends `req` over one HTTP/1.1 connection on `io`.
+async fn send<T>(
+    io: hyper_util::rt::TokioIo<T>,
+    req: hyper::Request<http_body_util::Empty<bytes::Bytes>>,
+    url: &str,
+) -> Result<hyper::Response<hyper::body::Incoming>, IpcError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| err(code::UNREACHABLE, format!("{url}: {e}")))?;
+    tokio::spawn(conn);
     sender
         .send_request(req)
         .await
