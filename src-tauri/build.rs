@@ -53,6 +53,10 @@ fn main() {
         writeln!(table, "    ({}, {:?}),", snake(m), m).expect("write to a String");
     }
     table.push_str("}\n");
+    table.push_str("\n/// The app's own commands (not SDK operations), as build.rs lists them.\n");
+    table.push_str(&format!(
+        "pub const APP_COMMANDS: &[&str] = &{APP_COMMANDS:?};\n"
+    ));
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("commands.rs"), table).expect("write the command table");
 

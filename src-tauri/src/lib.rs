@@ -355,21 +355,9 @@ mod tests {
             .map(|(c, _)| format!("allow-{}", c.replace('_', "-")))
             .collect();
         expected.extend(
-            [
-                "app_create",
-                "app_dev_sign_in",
-                "app_pick_files",
-                "app_file_info",
-                "app_thumbnail",
-                "app_download",
-                "app_open_folder",
-                "app_tray_state",
-                "app_settings",
-                "app_set_settings",
-                "app_focus",
-            ]
-            .iter()
-            .map(|c| format!("allow-{}", c.replace('_', "-"))),
+            APP_COMMANDS
+                .iter()
+                .map(|c| format!("allow-{}", c.replace('_', "-"))),
         );
         assert_eq!(
             perms, expected,
