@@ -41,7 +41,7 @@ ensure_desktop_deps() {
 }
 
 ensure_display_deps() {
-    need_apt xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst libnotify-bin
+    need_apt xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst libnotify-bin x11-utils xdotool
 }
 
 # Node.js and npm for the web UI (Debian's when the machine has none).
@@ -70,4 +70,15 @@ ensure_tauri_driver() {
 build_ui() {
     ensure_ui_packages
     (cd "$ROOT/ui" && npm run --silent build)
+}
+
+# cargo-fuzz for the fuzz targets in fuzz/ (libFuzzer needs nightly flags: the stable toolchain
+# is told to allow them with RUSTC_BOOTSTRAP=1 where the fuzz targets are built).
+ensure_cargo_fuzz() {
+    if ! command -v cargo-fuzz >/dev/null 2>&1; then
+        [ -x "$HOME/.cargo/bin/cargo-fuzz" ] && export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+    # Its own target dir, so the install never waits on (or pollutes) the project's builds.
+    command -v cargo-fuzz >/dev/null 2>&1 \
+        || CARGO_TARGET_DIR="$(mktemp -d)" cargo install cargo-fuzz --locked -j"$JOBS"
 }

@@ -23,6 +23,34 @@ trap 'rm -f "$log"' EXIT
 cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
 cargo test -j"$JOBS" -p pigeon-proto --features ts --test ts_bindings 2>&1 | tee -a "$log"
 
+echo "== fuzz: each target for a bounded time from its committed corpus (fuzz/corpus)"
+ensure_cargo_fuzz
+FUZZ_SECS="${PIGEON_FUZZ_SECS:-15}"
+(cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_BUILD_JOBS="$JOBS" cargo fuzz build)
+fuzz_total=0
+for target in $(cd fuzz && cargo fuzz list); do
+    work="$(mktemp -d)"
+    flog="$(mktemp)"
+    # New inputs go to the scratch dir; the committed corpus is only read. A crash fails here.
+    if ! (cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_BUILD_JOBS="$JOBS" cargo fuzz run "$target" \
+        "$work" "corpus/$target" -- -max_total_time="$FUZZ_SECS" -rss_limit_mb=2048 \
+        -print_final_stats=1) >"$flog" 2>&1; then
+        tail -n 60 "$flog"
+        echo "fuzz target $target FAILED (reproducer under fuzz/artifacts/$target)" >&2
+        exit 1
+    fi
+    runs="$(sed -n 's/^Done \([0-9][0-9]*\) runs.*/\1/p' "$flog" | tail -n 1)"
+    if [ -z "$runs" ] || [ "$runs" -eq 0 ]; then
+        tail -n 30 "$flog"
+        echo "fuzz target $target ran no executions: the toolchain cannot fuzz" >&2
+        exit 1
+    fi
+    echo "fuzz $target: $runs executions in ${FUZZ_SECS}s"
+    fuzz_total=$((fuzz_total + runs))
+    rm -rf "$work" "$flog"
+done
+echo "fuzz total: $fuzz_total executions"
+
 echo "== web UI: unit tests and build"
 ensure_desktop_deps
 ensure_display_deps
@@ -42,7 +70,8 @@ DESKTOP=(--manifest-path src-tauri/Cargo.toml)
 cargo fmt "${DESKTOP[@]}" -- --check
 cargo clippy -j"$JOBS" "${DESKTOP[@]}" --all-targets -- -D warnings
 cargo test -j"$JOBS" "${DESKTOP[@]}" 2>&1 | tee -a "$log"
-cargo build -j"$JOBS" "${DESKTOP[@]}"
+# custom-protocol: the app serves the built UI (ui/dist) instead of the Vite dev server.
+cargo build -j"$JOBS" "${DESKTOP[@]}" --features custom-protocol
 
 echo "== desktop end to end: the app under Xvfb over WebDriver (tauri-driver, WebKitWebDriver)"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \

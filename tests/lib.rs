@@ -51,6 +51,10 @@ pub struct Server {
     /// The app's secret key.
     pub key: String,
     extra: Vec<String>,
+    /// Serving wss:// (started with a certificate): [`Server::url`] says so.
+    pub tls: bool,
+    /// When set, the server logs at `trace` into this file instead of `warn` to stderr.
+    log_to: Option<PathBuf>,
 }
 
 impl Server {
@@ -71,6 +75,27 @@ impl Server {
             app_id: 0,
             key: String::new(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            tls: false,
+            log_to: None,
+        };
+        s.spawn();
+        s
+    }
+
+    /// Starts a server with extra flags that logs everything (`PIGEON_LOG=trace`) to `log`.
+    pub fn start_logged(extra: &[&str], log: &Path) -> Server {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server {
+            child: None,
+            dir,
+            _tmp: Some(tmp),
+            addr: format!("127.0.0.1:{}", free_port()),
+            app_id: 0,
+            key: String::new(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            tls: false,
+            log_to: Some(log.to_path_buf()),
         };
         s.spawn();
         s
@@ -84,11 +109,26 @@ impl Server {
             .arg("--data-dir")
             .arg(&self.dir)
             .args(&self.extra)
-            .env("PIGEON_LOG", "warn")
+            .env(
+                "PIGEON_LOG",
+                if self.log_to.is_some() {
+                    "trace"
+                } else {
+                    "warn"
+                },
+            )
             .env_remove("PIGEON_SDK_APP_ID")
             .env_remove("PIGEON_SECRET_KEY")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match &self.log_to {
+                Some(p) => std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .expect("server log file")
+                    .into(),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn pigeon-server");
         let stdout = child.stdout.take().expect("stdout");
@@ -96,7 +136,8 @@ impl Server {
         let mut ready = false;
         for line in lines.by_ref() {
             let line = line.expect("server stdout");
-            if line.starts_with("listening on ws://") {
+            if line.starts_with("listening on ws://") || line.starts_with("listening on wss://") {
+                self.tls = line.starts_with("listening on wss://");
                 ready = true;
                 break;
             }
@@ -113,9 +154,10 @@ impl Server {
         self.child = Some(child);
     }
 
-    /// `ws://127.0.0.1:PORT`.
+    /// `ws://127.0.0.1:PORT` (`wss://` when the server serves TLS).
     pub fn url(&self) -> String {
-        format!("ws://{}", self.addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// A UserSig for `user`, valid for a day.
@@ -521,8 +563,21 @@ pub struct Bridge {
 impl Bridge {
     /// Starts `pigeon bridge` against `server`.
     pub fn start(server: &Server, extra: &[&str]) -> Bridge {
+        Self::start_inner(server, extra, None)
+    }
+
+    /// [`Bridge::start`] logging everything (`PIGEON_LOG=trace`) to `log`.
+    pub fn start_logged(server: &Server, extra: &[&str], log: &Path) -> Bridge {
+        Self::start_inner(server, extra, Some(log))
+    }
+
+    fn start_inner(server: &Server, extra: &[&str], log: Option<&Path>) -> Bridge {
         let cache = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(bin("pigeon"))
+        let mut cmd = Command::new(bin("pigeon"));
+        if log.is_some() {
+            cmd.env("PIGEON_LOG", "trace");
+        }
+        let mut child = cmd
             .args([
                 "bridge",
                 "--server",
@@ -535,7 +590,15 @@ impl Bridge {
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(match log {
+                Some(p) => std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .expect("bridge log file")
+                    .into(),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn pigeon bridge");
         let stdout = child.stdout.take().expect("stdout");
@@ -635,6 +698,8 @@ impl Drop for Bridge {
 
 /// A loopback TCP proxy in front of the server; [`Proxy::cut`] drops every connection through
 /// it and refuses new ones until [`Proxy::restore`], like a network outage for one client.
+/// It also injects subtler faults: stalled directions (a path dropping packets, a half-open
+/// connection), added latency, resets (RST) and a server that goes silent after connecting.
 pub struct Proxy {
     /// `ws://` URL of the proxy.
     pub url: String,
@@ -642,10 +707,78 @@ pub struct Proxy {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// What the proxy does to the bytes of one direction of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flow {
+    /// Nothing is forwarded (bytes are held, as TCP would keep retransmitting them) until the
+    /// fault clears.
+    pub stalled: bool,
+    /// Added one-way latency.
+    pub delay: Duration,
+}
+
+/// The faults of one connection: `up` is client → server, `down` server → client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Faults {
+    /// Client → server.
+    pub up: Flow,
+    /// Server → client.
+    pub down: Flow,
+}
+
+struct ProxyConn {
+    abort: tokio::task::AbortHandle,
+    faults: tokio::sync::watch::Sender<Faults>,
+    reset: tokio::sync::watch::Sender<bool>,
+}
+
 #[derive(Default)]
 struct ProxyState {
     cut: bool,
-    conns: Vec<tokio::task::AbortHandle>,
+    /// Faults a new connection starts with.
+    new_faults: Faults,
+    conns: Vec<ProxyConn>,
+}
+
+/// Forwards `r` to `w` under the faults `pick` selects, until either side ends.
+async fn proxy_pump(
+    mut r: tokio::net::tcp::ReadHalf<'_>,
+    mut w: tokio::net::tcp::WriteHalf<'_>,
+    faults: tokio::sync::watch::Receiver<Faults>,
+    pick: fn(&Faults) -> Flow,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let mut gate = faults.clone();
+    let reader = async move {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match r.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let delay = pick(&faults.borrow()).delay;
+            if tx
+                .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if gate.wait_for(|f| !pick(f).stalled).await.is_err() {
+                break;
+            }
+            if w.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let _ = w.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }
 
 impl Proxy {
@@ -662,17 +795,40 @@ impl Proxy {
                 let Ok((mut inbound, _)) = listener.accept().await else {
                     return;
                 };
-                if st.lock().expect("lock").cut {
+                let mut guard = st.lock().expect("lock");
+                if guard.cut {
                     drop(inbound);
                     continue;
                 }
+                let (faults, faults_rx) = tokio::sync::watch::channel(guard.new_faults);
+                let (reset, mut reset_rx) = tokio::sync::watch::channel(false);
                 let target = target.clone();
                 let h = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    {
+                        let (ri, wi) = inbound.split();
+                        let (ro, wo) = outbound.split();
+                        let up = proxy_pump(ri, wo, faults_rx.clone(), |f| f.up);
+                        let down = proxy_pump(ro, wi, faults_rx, |f| f.down);
+                        tokio::select! {
+                            _ = async { tokio::join!(up, down) } => return,
+                            _ = reset_rx.wait_for(|r| *r) => {}
+                        }
+                    }
+                    // SO_LINGER 0: closing sends RST instead of FIN, an abrupt reset for both
+                    // ends (it does not block: the linger time is zero).
+                    #[allow(deprecated)]
+                    for s in [&inbound, &outbound] {
+                        let _ = s.set_linger(Some(Duration::ZERO));
                     }
                 });
-                st.lock().expect("lock").conns.push(h.abort_handle());
+                guard.conns.push(ProxyConn {
+                    abort: h.abort_handle(),
+                    faults,
+                    reset,
+                });
             }
         });
         Proxy { url, state, task }
@@ -683,13 +839,92 @@ impl Proxy {
         let mut st = self.state.lock().expect("lock");
         st.cut = true;
         for c in st.conns.drain(..) {
-            c.abort();
+            c.abort.abort();
         }
     }
 
     /// Lets connections through again.
     pub fn restore(&self) {
         self.state.lock().expect("lock").cut = false;
+    }
+
+    /// Applies `faults` to every live connection and, when `new_too`, to new ones.
+    pub fn set_faults(&self, faults: Faults, new_too: bool) {
+        let mut st = self.state.lock().expect("lock");
+        st.conns.retain(|c| !c.abort.is_finished());
+        for c in &st.conns {
+            c.faults.send_replace(faults);
+        }
+        if new_too {
+            st.new_faults = faults;
+        }
+    }
+
+    /// Stops forwarding silently in the chosen directions, on live and new connections: with
+    /// one direction, a half-open connection; with both, a path that drops every packet.
+    pub fn drop_traffic(&self, up: bool, down: bool) {
+        let stall = |on: bool| Flow {
+            stalled: on,
+            delay: Duration::ZERO,
+        };
+        self.set_faults(
+            Faults {
+                up: stall(up),
+                down: stall(down),
+            },
+            true,
+        );
+    }
+
+    /// Adds `latency` each way, on live and new connections.
+    pub fn delay(&self, latency: Duration) {
+        let flow = Flow {
+            stalled: false,
+            delay: latency,
+        };
+        self.set_faults(
+            Faults {
+                up: flow,
+                down: flow,
+            },
+            true,
+        );
+    }
+
+    /// The server goes silent on the live connections (it still receives, nothing comes
+    /// back); new connections are served normally.
+    pub fn blackhole(&self) {
+        self.set_faults(
+            Faults {
+                up: Flow::default(),
+                down: Flow {
+                    stalled: true,
+                    delay: Duration::ZERO,
+                },
+            },
+            false,
+        );
+    }
+
+    /// Resets (RST) every live connection; new ones go through.
+    pub fn reset(&self) {
+        let mut st = self.state.lock().expect("lock");
+        for c in st.conns.drain(..) {
+            c.reset.send_replace(true);
+        }
+    }
+
+    /// Clears every fault set by [`Proxy::set_faults`] and its shorthands, for live and new
+    /// connections (held bytes flow again).
+    pub fn heal(&self) {
+        self.set_faults(Faults::default(), true);
+    }
+
+    /// How many connections have gone through the proxy and are still open.
+    pub fn live_connections(&self) -> usize {
+        let mut st = self.state.lock().expect("lock");
+        st.conns.retain(|c| !c.abort.is_finished());
+        st.conns.len()
     }
 }
 
@@ -698,4 +933,48 @@ impl Drop for Proxy {
         self.task.abort();
         self.cut();
     }
+}
+
+impl Client {
+    /// A logged-out client of `server` at `url` that trusts only the CA in `ca_file` (PEM) for
+    /// TLS (the public roots when None).
+    pub fn with_ca(server: &Server, user: &str, url: &str, ca_file: Option<PathBuf>) -> Client {
+        let t = tempfile::tempdir().expect("tempdir");
+        let chat = Chat::create_with_ca_file(
+            ChatOptions {
+                server_url: url.to_owned(),
+                sdk_app_id: server.app_id,
+                data_dir: t.path().to_path_buf(),
+                platform: "web".into(),
+            },
+            ca_file,
+        );
+        let events = chat.subscribe();
+        Client {
+            chat,
+            user: user.to_owned(),
+            events,
+            seen: vec![],
+            _cache: Some(t),
+        }
+    }
+}
+
+impl Bridge {
+    /// Writes raw bytes as one line (which need not be UTF-8), for hostile-input tests.
+    pub fn send_raw_bytes(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).expect("write");
+        stdin.write_all(b"\n").expect("write");
+        stdin.flush().expect("flush");
+    }
+}
+
+/// A server started with `config` as its `--config` TOML file (kept as long as the guard).
+pub fn server_with_config(config: &str) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pigeon.toml");
+    std::fs::write(&path, config).expect("write config");
+    let server = Server::start_with(&["--config", path.to_str().expect("utf-8 temp path")]);
+    (server, dir)
 }

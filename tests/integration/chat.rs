@@ -514,3 +514,55 @@ async fn a_revoke_reaches_the_receivers_cache() {
         true
     );
 }
+
+/// Read ticks survive a reload: after the peer reads a C2C conversation, the sender's history
+/// (a fresh getMessageList, as after a restart) shows those messages read by the peer, and a
+/// message sent after that read as not read yet. Group history is untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c2c_history_keeps_read_ticks() {
+    let server = Server::start();
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    alice.send_text("bob", "C2C", "one").await;
+    alice.send_text("bob", "C2C", "two").await;
+    bob.wait_text("two").await;
+    bob.ok(
+        "setMessageRead",
+        vec![json!({"conversationID": "C2Calice"})],
+    )
+    .await;
+    alice.send_text("bob", "C2C", "three").await;
+    bob.wait_text("three").await;
+    let read: Vec<(String, bool)> = alice
+        .history("C2Cbob")
+        .await
+        .iter()
+        .map(|m| {
+            (
+                m["payload"]["text"].as_str().unwrap_or_default().to_owned(),
+                m["isPeerRead"] == json!(true),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        vec![
+            ("one".to_owned(), true),
+            ("two".to_owned(), true),
+            ("three".to_owned(), false)
+        ]
+    );
+    // Bob's own history: messages from alice are not "peer read" from his side.
+    assert!(bob
+        .history("C2Calice")
+        .await
+        .iter()
+        .all(|m| m["isPeerRead"] != json!(true)));
+    // setAllMessageRead records the position too.
+    bob.ok("setAllMessageRead", vec![json!({})]).await;
+    assert!(alice
+        .history("C2Cbob")
+        .await
+        .iter()
+        .all(|m| m["isPeerRead"] == json!(true)));
+}

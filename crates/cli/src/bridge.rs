@@ -68,31 +68,11 @@ pub async fn handle_line(chat: &Chat, muted: &Muted, line: &str) -> Option<Strin
     if line.is_empty() {
         return None;
     }
-    let malformed = |msg: String| {
-        Some(reply(
-            &Value::Null,
-            Err(ImError::new(code::MALFORMED_REQUEST, msg)),
-        ))
+    let (id, method, args) = match crate::request_line::parse_request_line(line) {
+        Ok(req) => req,
+        Err((id, e)) => return Some(reply(&id, Err(e))),
     };
-    let req: Value = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => return malformed(format!("not a JSON request: {e}")),
-    };
-    let Some(obj) = req.as_object() else {
-        return malformed("a request is a JSON object {id, method, args}".into());
-    };
-    let id = obj.get("id").cloned().unwrap_or(Value::Null);
-    let Some(method) = obj.get("method").and_then(Value::as_str) else {
-        let e = ImError::new(code::MALFORMED_REQUEST, "request has no method string");
-        return Some(reply(&id, Err(e)));
-    };
-    let args = match obj.get("args") {
-        None | Some(Value::Null) => vec![],
-        Some(Value::Array(a)) => a.clone(),
-        Some(_) => {
-            return Some(reply(&id, Err(ImError::invalid("args must be an array"))));
-        }
-    };
+    let method = method.as_str();
     let result = match method {
         "on" | "off" | "addSignalingListener" | "removeSignalingListener" => {
             match args.first().and_then(Value::as_str) {

@@ -1,6 +1,7 @@
 //! `pigeon`: the Pigeon command line. `pigeon bridge` drives one SDK instance with JSON lines.
 
 mod bridge;
+mod request_line;
 
 use clap::{Parser, Subcommand};
 use pigeon_sdk::{Chat, ChatOptions};
@@ -17,7 +18,7 @@ struct Cli {
 enum Command {
     /// Drive one SDK instance with JSON lines on stdin/stdout (or a loopback WebSocket).
     Bridge {
-        /// Server address, ws://HOST:PORT.
+        /// Server address, ws://HOST:PORT or wss://HOST:PORT.
         #[arg(long)]
         server: String,
         /// The app's SDKAppID (default: $PIGEON_SDK_APP_ID).
@@ -32,6 +33,10 @@ enum Command {
         /// Serve a WebSocket on this loopback address instead of stdin/stdout.
         #[arg(long)]
         listen: Option<String>,
+        /// PEM CA file to verify a wss:// server against instead of the public roots (a
+        /// self-hosted server with its own CA).
+        #[arg(long, env = "PIGEON_CA_FILE")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -46,12 +51,23 @@ fn default_data_dir() -> PathBuf {
 }
 
 fn main() -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    // The WebSocket library logs every frame whole at `trace` (the login frame's UserSig,
+    // upload tickets, message text): those lines are dropped whatever PIGEON_LOG says.
+    let no_frame_dumps = tracing_subscriber::filter::filter_fn(|m| {
+        !(*m.level() == tracing::Level::TRACE
+            && (m.target().starts_with("tungstenite")
+                || m.target().starts_with("tokio_tungstenite")))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PIGEON_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        .finish()
+        .with(no_frame_dumps)
         .init();
     let Command::Bridge {
         server,
@@ -59,17 +75,21 @@ fn main() -> anyhow::Result<()> {
         data_dir,
         platform,
         listen,
+        ca_file,
     } = Cli::parse().command;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let chat = Chat::create(ChatOptions {
-            server_url: server,
-            sdk_app_id: app_id,
-            data_dir: data_dir.unwrap_or_else(default_data_dir),
-            platform,
-        });
+        let chat = Chat::create_with_ca_file(
+            ChatOptions {
+                server_url: server,
+                sdk_app_id: app_id,
+                data_dir: data_dir.unwrap_or_else(default_data_dir),
+                platform,
+            },
+            ca_file,
+        );
         match listen {
             Some(addr) => bridge::run_ws(chat, &addr).await,
             None => bridge::run_stdio(chat).await,

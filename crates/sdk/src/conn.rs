@@ -28,6 +28,10 @@ pub struct Conn {
     pending: Pending,
     next_id: AtomicU64,
     closed: watch::Receiver<bool>,
+    /// When the last frame of any kind came from the server (the heartbeat's liveness clock).
+    last_frame: Arc<Mutex<tokio::time::Instant>>,
+    /// Set by [`Conn::abort`]: both tasks stop at once and drop the socket.
+    abort: watch::Sender<bool>,
 }
 
 /// The network went away under a call.
@@ -39,10 +43,29 @@ impl Conn {
     /// Connects to `url`; pushes arrive on the returned receiver, which closes when the
     /// connection does.
     pub async fn connect(url: &str) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>), ImError> {
+        Self::connect_with_ca(url, crate::tls::ca_file_from_env().as_deref()).await
+    }
+
+    /// [`Conn::connect`]; a `wss://` server's certificate is verified against `ca_file` (PEM)
+    /// when given, else against the public roots.
+    pub async fn connect_with_ca(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>), ImError> {
         let mut config = WebSocketConfig::default();
         config.max_message_size = Some(MAX_SERVER_FRAME_BYTES);
         config.max_frame_size = Some(MAX_SERVER_FRAME_BYTES);
-        let connect = tokio_tungstenite::connect_async_with_config(url, Some(config), true);
+        let connector = if url.starts_with("wss://") {
+            tokio_tungstenite::Connector::Rustls(crate::tls::client_config(ca_file)?)
+        } else {
+            tokio_tungstenite::Connector::Plain
+        };
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            url,
+            Some(config),
+            true,
+            Some(connector),
+        );
         let (ws, _) = tokio::time::timeout(CONNECT_TIMEOUT, connect)
             .await
             .map_err(|_| {
@@ -51,28 +74,62 @@ impl Conn {
                     format!("connecting to {url} timed out"),
                 )
             })?
-            .map_err(|e| network_error(format!("connecting to {url}: {e}")))?;
+            .map_err(|e| {
+                crate::tls::verification_error(&e, url)
+                    .unwrap_or_else(|| network_error(format!("connecting to {url}: {e}")))
+            })?;
         let (mut sink, mut stream) = ws.split();
         let (out_tx, mut out_rx) = mpsc::channel::<WsMessage>(256);
         let (push_tx, push_rx) = mpsc::unbounded_channel();
         let (closed_tx, closed_rx) = watch::channel(false);
         let pending: Pending = Arc::default();
+        let last_frame = Arc::new(Mutex::new(tokio::time::Instant::now()));
+        let (abort_tx, abort_rx) = watch::channel(false);
 
         let closed_w = closed_tx.clone();
+        let mut abort_w = abort_rx.clone();
         tokio::spawn(async move {
-            while let Some(msg) = out_rx.recv().await {
+            // An aborted connection may be half-open: a graceful close could block on it, so
+            // the sink is dropped as it is.
+            let aborted = async move {
+                let _ = abort_w.wait_for(|a| *a).await;
+            };
+            tokio::pin!(aborted);
+            loop {
+                let msg = tokio::select! {
+                    m = out_rx.recv() => m,
+                    _ = &mut aborted => break,
+                };
+                let Some(msg) = msg else {
+                    let _ = sink.close().await;
+                    break;
+                };
                 let is_close = matches!(msg, WsMessage::Close(_));
                 if sink.send(msg).await.is_err() || is_close {
+                    let _ = sink.close().await;
                     break;
                 }
             }
-            let _ = sink.close().await;
             let _ = closed_w.send(true);
         });
 
         let pending_r = pending.clone();
+        let last_r = last_frame.clone();
+        let mut abort_r = abort_rx;
         tokio::spawn(async move {
-            while let Some(frame) = stream.next().await {
+            let aborted = async move {
+                let _ = abort_r.wait_for(|a| *a).await;
+            };
+            tokio::pin!(aborted);
+            loop {
+                let frame = tokio::select! {
+                    f = stream.next() => f,
+                    _ = &mut aborted => break,
+                };
+                let Some(frame) = frame else { break };
+                if frame.is_ok() {
+                    *last_r.lock().unwrap_or_else(|p| p.into_inner()) = tokio::time::Instant::now();
+                }
                 let text = match frame {
                     Ok(WsMessage::Text(t)) => t,
                     Ok(WsMessage::Close(_)) | Err(_) => break,
@@ -116,6 +173,8 @@ impl Conn {
             pending,
             next_id: AtomicU64::new(1),
             closed: closed_rx,
+            last_frame,
+            abort: abort_tx,
         });
         Ok((conn, push_rx))
     }
@@ -134,6 +193,17 @@ impl Conn {
     /// Ends the connection.
     pub fn close(&self) {
         let _ = self.out.try_send(WsMessage::Close(None));
+    }
+
+    /// Drops the connection at once, without a closing handshake (which a half-open or
+    /// silent peer would never finish); calls still waiting fail with a network error.
+    pub fn abort(&self) {
+        let _ = self.abort.send(true);
+    }
+
+    /// When the last frame (reply, push, ping or pong) arrived from the server.
+    pub fn last_frame(&self) -> tokio::time::Instant {
+        *self.last_frame.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Sends a raw request and waits for its reply.

@@ -111,23 +111,40 @@ fn probe_image(path: &Path) -> Result<(image::ImageFormat, u32, u32)> {
     Ok((format, w, h))
 }
 
-/// `http://host:port` of the server behind a `ws://host:port[/path]` URL.
-fn http_base(server_url: &str) -> Result<String> {
-    let rest = server_url
-        .strip_prefix("ws://")
-        .or_else(|| server_url.strip_prefix("http://"))
-        .ok_or_else(|| {
-            ImError::invalid(format!(
-                "uploads need a ws:// or http:// server URL, not {server_url:?}"
-            ))
-        })?;
+/// Whether the file service is `https://` (a `wss://`/`https://` server URL), and the
+/// `host:port` behind a `ws[s]://host:port[/path]` URL.
+fn http_base(server_url: &str) -> Result<(bool, String)> {
+    let (tls, rest) = if let Some(r) = server_url
+        .strip_prefix("wss://")
+        .or_else(|| server_url.strip_prefix("https://"))
+    {
+        (true, r)
+    } else {
+        let r = server_url
+            .strip_prefix("ws://")
+            .or_else(|| server_url.strip_prefix("http://"))
+            .ok_or_else(|| {
+                ImError::invalid(format!(
+                    "uploads need a ws://, wss://, http:// or https:// server URL, not {server_url:?}"
+                ))
+            })?;
+        (false, r)
+    };
     let authority = rest.split('/').next().unwrap_or("");
     if authority.is_empty() {
         return Err(ImError::invalid(format!(
             "server URL {server_url:?} has no host"
         )));
     }
-    Ok(authority.to_owned())
+    Ok((tls, authority.to_owned()))
+}
+
+/// The host part of `host:port` (IPv6 in brackets kept whole).
+fn host_of(authority: &str) -> &str {
+    match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => &authority[..i],
+        _ => authority,
+    }
 }
 
 /// Percent reporting shared by the uploads of one message.
@@ -190,6 +207,7 @@ impl PartBody {
 
 /// Uploads one part; returns what the server stored.
 async fn upload(
+    tls: Option<Arc<rustls::ClientConfig>>,
     authority: &str,
     app_id: u64,
     ticket: &str,
@@ -201,11 +219,30 @@ async fn upload(
         .await
         .map_err(|e| fail(format!("cannot reach the file service at {authority}: {e}")))?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|e| fail(format!("file service handshake: {e}")))?;
-    let driver = tokio::spawn(conn);
+    let (mut sender, driver) = match tls {
+        Some(cfg) => {
+            let name = crate::tls::server_name(host_of(authority))?;
+            let stream = tokio_rustls::TlsConnector::from(cfg)
+                .connect(name, stream)
+                .await
+                .map_err(|e| {
+                    crate::tls::verification_error(&e, authority)
+                        .unwrap_or_else(|| fail(format!("TLS with the file service: {e}")))
+                })?;
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .map_err(|e| fail(format!("file service handshake: {e}")))?;
+            (sender, tokio::spawn(conn))
+        }
+        None => {
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                    .await
+                    .map_err(|e| fail(format!("file service handshake: {e}")))?;
+            (sender, tokio::spawn(conn))
+        }
+    };
     let len = part.body.len();
     type Chunk = std::result::Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>;
     let body: http_body_util::combinators::BoxBody<bytes::Bytes, std::io::Error> = match part.body {
@@ -530,7 +567,12 @@ impl Chat {
             .unwrap_or("file")
             .to_owned();
         let second = local.get("second").and_then(Value::as_u64).unwrap_or(0);
-        let authority = http_base(&self.options().server_url)?;
+        let (https, authority) = http_base(&self.options().server_url)?;
+        let tls = if https {
+            Some(crate::tls::client_config(self.ca_file())?)
+        } else {
+            None
+        };
         let app_id = self.options().sdk_app_id;
 
         // Work out every part first, so the percentages cover all of them.
@@ -594,7 +636,17 @@ impl Chat {
         progress.emit(0);
         let mut stored = Vec::new();
         for part in parts {
-            stored.push(upload(&authority, app_id, &ticket, part, progress.clone()).await?);
+            stored.push(
+                upload(
+                    tls.clone(),
+                    &authority,
+                    app_id,
+                    &ticket,
+                    part,
+                    progress.clone(),
+                )
+                .await?,
+            );
         }
         progress.done();
 

@@ -32,9 +32,11 @@ mod relations;
 mod session;
 mod signaling;
 mod state;
+pub mod tls;
 mod topics;
 
 pub use pigeon_proto::{ImError, Result};
+pub use session::Heartbeat;
 pub use state::Event;
 
 use conn::Conn;
@@ -83,11 +85,23 @@ pub(crate) struct Inner {
     login_lock: tokio::sync::Mutex<()>,
     log_level: AtomicU8,
     plugins: Mutex<Vec<String>>,
+    /// PEM CA file trusted for wss:// and https:// instead of the public roots.
+    pub(crate) ca_file: Option<PathBuf>,
+    /// Ping interval and silence timeout, read by each new connection.
+    heartbeat: Mutex<session::Heartbeat>,
 }
 
 impl Chat {
-    /// `TencentCloudChat.create({SDKAppID})`: a new instance, logged out.
+    /// `TencentCloudChat.create({SDKAppID})`: a new instance, logged out. A `wss://` server
+    /// is verified against the CA file in `PIGEON_CA_FILE` when set, else the public roots.
     pub fn create(opts: ChatOptions) -> Self {
+        Self::create_with_ca_file(opts, tls::ca_file_from_env())
+    }
+
+    /// [`Chat::create`] trusting only the CA in `ca_file` (PEM) for `wss://` and `https://`
+    /// (a self-hosted server with its own CA); None: the public roots. (A separate
+    /// constructor rather than a `ChatOptions` field, so existing struct literals still build.)
+    pub fn create_with_ca_file(opts: ChatOptions, ca_file: Option<PathBuf>) -> Self {
         let (conn, _) = watch::channel(None);
         Self {
             inner: Arc::new(Inner {
@@ -101,13 +115,30 @@ impl Chat {
                 login_lock: tokio::sync::Mutex::new(()),
                 log_level: AtomicU8::new(0),
                 plugins: Mutex::new(Vec::new()),
+                ca_file,
+                heartbeat: Mutex::new(session::Heartbeat::default()),
             }),
         }
+    }
+
+    /// The CA file this instance trusts for TLS, if any.
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.inner.ca_file.as_deref()
     }
 
     /// The options this instance was created with.
     pub fn options(&self) -> &ChatOptions {
         &self.inner.opts
+    }
+
+    /// Sets the heartbeat (ping interval, silence timeout) for connections made from now on;
+    /// the default comes from [`Heartbeat::from_env`].
+    pub fn set_heartbeat(&self, heartbeat: Heartbeat) {
+        *self
+            .inner
+            .heartbeat
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = heartbeat;
     }
 
     /// Implements `on`: calls `handler` for every event named `name` (every event when None).
@@ -143,6 +174,11 @@ impl Chat {
 impl Inner {
     fn lock_listeners(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
         self.listeners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The heartbeat a new connection uses.
+    pub(crate) fn heartbeat(&self) -> session::Heartbeat {
+        *self.heartbeat.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {

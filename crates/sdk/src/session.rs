@@ -13,8 +13,71 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// Ping interval; the server drops connections silent for 75 s.
+/// Default ping interval; the server drops connections silent for 75 s.
 const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// Default heartbeat timeout: a connection with no frame from the server for this long is
+/// dropped and re-established (two missed pings and then some).
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+
+/// Heartbeat tuning. A half-open connection (peer gone without a FIN or RST, a middlebox that
+/// stopped forwarding, a server that stopped answering) raises no socket error, so liveness is
+/// judged by frames received: the SDK pings every `interval`, and when nothing at all has come
+/// from the server for `timeout` it drops the connection, reports NET_STATE_CHANGE and
+/// reconnects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// How often to ping the server.
+    pub interval: Duration,
+    /// How long the server may stay silent before the connection counts as lost.
+    pub timeout: Duration,
+}
+
+impl Heartbeat {
+    /// The values from `PIGEON_SDK_HEARTBEAT_MS` / `PIGEON_SDK_HEARTBEAT_TIMEOUT_MS` (read once
+    /// per process), else 20 s / 45 s. A timeout not above the interval becomes 2.25 intervals,
+    /// so one late pong never drops a healthy connection.
+    pub fn from_env() -> Heartbeat {
+        static FROM_ENV: std::sync::OnceLock<Heartbeat> = std::sync::OnceLock::new();
+        *FROM_ENV.get_or_init(|| {
+            let ms = |name: &str| {
+                std::env::var(name)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .filter(|n| *n > 0)
+                    .map(Duration::from_millis)
+            };
+            let interval = ms("PIGEON_SDK_HEARTBEAT_MS");
+            let timeout = ms("PIGEON_SDK_HEARTBEAT_TIMEOUT_MS");
+            Heartbeat::new(
+                interval.unwrap_or(PING_EVERY),
+                timeout.unwrap_or(if interval.is_some() {
+                    Duration::ZERO
+                } else {
+                    SILENCE_LIMIT
+                }),
+            )
+        })
+    }
+
+    /// A heartbeat pinging every `interval` (at least 10 ms) that gives up after `timeout`
+    /// of silence (2.25 intervals when `timeout` is not above `interval`).
+    pub fn new(interval: Duration, timeout: Duration) -> Heartbeat {
+        let interval = interval.max(Duration::from_millis(10));
+        let timeout = if timeout > interval {
+            timeout
+        } else {
+            interval.mul_f64(2.25)
+        };
+        Heartbeat { interval, timeout }
+    }
+}
+
+impl Default for Heartbeat {
+    fn default() -> Self {
+        Heartbeat::from_env()
+    }
+}
 
 /// How long to wait for a missing inbox entry before fetching it.
 const GAP_WAIT: Duration = Duration::from_millis(300);
@@ -68,6 +131,18 @@ fn lost(pushes: &mut mpsc::UnboundedReceiver<Push>) -> Outcome {
     Outcome::Lost
 }
 
+/// Resolves once nothing at all has come from the server for `timeout`: the heartbeat's
+/// verdict that the connection is dead even though the socket reports no error.
+async fn silent_for(conn: &Conn, timeout: Duration) {
+    loop {
+        tokio::time::sleep_until(conn.last_frame() + timeout).await;
+        // A frame may have come in while sleeping.
+        if conn.last_frame().elapsed() >= timeout {
+            return;
+        }
+    }
+}
+
 fn is_auth_error(e: &ImError) -> bool {
     (70_000..71_000).contains(&e.code)
         || [code::NO_IDENTIFIER, code::NO_USERSIG, code::LOGIN_FAILED].contains(&e.code)
@@ -78,7 +153,8 @@ async fn connect_login(
     inner: &Inner,
     creds: &Credentials,
 ) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>, LoginReply), ImError> {
-    let (conn, pushes) = Conn::connect(&inner.opts.server_url).await?;
+    let (conn, pushes) =
+        Conn::connect_with_ca(&inner.opts.server_url, inner.ca_file.as_deref()).await?;
     let login = Login {
         user_id: creds.user_id.clone(),
         user_sig: creds.user_sig.clone(),
@@ -201,12 +277,22 @@ impl Inner {
     async fn drive(
         &self,
         gen: u64,
-        conn: &Conn,
+        conn: &Arc<Conn>,
         mut pushes: mpsc::UnboundedReceiver<Push>,
         reply: &LoginReply,
         stop: &mut watch::Receiver<bool>,
     ) -> Outcome {
-        match self.sync_all(gen, conn, reply.inbox_head).await {
+        let hb = self.heartbeat();
+        // The heartbeat covers the sync too: a connection that goes silent right after the
+        // login must not hold the session for a whole call timeout.
+        let synced = tokio::select! {
+            r = self.sync_all(gen, conn, reply.inbox_head) => r,
+            _ = silent_for(conn, hb.timeout) => {
+                conn.abort();
+                return lost(&mut pushes);
+            }
+        };
+        match synced {
             Ok(()) => {}
             Err(e) if e.code == code::NETWORK_ERROR || e.code == code::NETWORK_TIMEOUT => {
                 return lost(&mut pushes);
@@ -224,7 +310,7 @@ impl Inner {
         if became_ready {
             self.emit(event::SDK_READY, serde_json::Value::Null);
         }
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut ping = tokio::time::interval(hb.interval);
         ping.tick().await;
         let mut gap_at: Option<tokio::time::Instant> = None;
         // Rung when a send's ack filled the gap before received messages: they are applied and
@@ -279,8 +365,14 @@ impl Inner {
                         });
                     }
                     Some(Push::GroupsChanged {}) => {
-                        if let Err(e) = self.refresh_groups(gen, conn, true).await {
-                            tracing::warn!(error = %e, "group list refresh failed");
+                        tokio::select! {
+                            r = self.refresh_groups(gen, conn, true) => if let Err(e) = r {
+                                tracing::warn!(error = %e, "group list refresh failed");
+                            },
+                            _ = silent_for(conn, hb.timeout) => {
+                                conn.abort();
+                                return lost(&mut pushes);
+                            }
                         }
                     }
                 },
@@ -296,18 +388,33 @@ impl Inner {
                         self.sync_inbox(gen, conn).await?;
                         self.refresh_conversations(gen, conn).await
                     };
-                    if let Err(e) = synced.await {
-                        tracing::warn!(error = %e, "gap sync failed");
+                    tokio::select! {
+                        r = synced => if let Err(e) = r {
+                            tracing::warn!(error = %e, "gap sync failed");
+                        },
+                        _ = silent_for(conn, hb.timeout) => {
+                            conn.abort();
+                            return lost(&mut pushes);
+                        }
                     }
                     if self.lock_state().has_gap() {
                         gap_at = Some(tokio::time::Instant::now() + GAP_WAIT);
                     }
                 }
                 _ = ping.tick() => {
-                    if let Err(e) = conn.call(&Ping {}).await {
-                        tracing::info!(error = %e, "ping failed; reconnecting");
-                        return lost(&mut pushes);
-                    }
+                    // Not awaited here: the answer only matters as a frame received, and the
+                    // loop keeps applying pushes meanwhile.
+                    let c = conn.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = c.call(&Ping {}).await {
+                            tracing::debug!(error = %e, "ping failed");
+                        }
+                    });
+                }
+                _ = silent_for(conn, hb.timeout) => {
+                    tracing::info!(timeout = ?hb.timeout, "server silent past the heartbeat timeout; reconnecting");
+                    conn.abort();
+                    return lost(&mut pushes);
                 }
                 _ = conn.closed() => return lost(&mut pushes),
             }
@@ -367,6 +474,10 @@ pub(crate) async fn run(
                 let outcome = inner.drive(gen, &conn, pushes, &reply, &mut stop).await;
                 inner.conn.send_replace(None);
                 conn.close();
+                if matches!(outcome, Outcome::Lost) {
+                    // A lost connection may be half-open: do not wait on its closing handshake.
+                    conn.abort();
+                }
                 match outcome {
                     Outcome::Stopped => return,
                     Outcome::Kicked(kind) => {

@@ -330,6 +330,65 @@ mod tests {
         );
     }
 
+    use proptest::prelude::*;
+
+    /// How many random arrival orders the inbox property tries.
+    const INBOX_CASES: u32 = 512;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(INBOX_CASES))]
+
+        /// Whatever order inbox entries 1..=n arrive in, however often each is repeated, and
+        /// whichever of them are this instance's own sends (acks on the sending task, which
+        /// wake the session task): the received ones come out exactly once, in inbox order,
+        /// every report is contiguous with the last, and the cursor ends at n with no gap.
+        #[test]
+        fn inbox_reorders_and_drops_duplicates(
+            (n, arrivals, own) in (1u64..40).prop_flat_map(|n| {
+                let order = proptest::strategy::Just((1..=n).collect::<Vec<u64>>()).prop_shuffle();
+                let dups = proptest::collection::vec(1..=n, 0..(2 * n as usize));
+                let own = proptest::collection::vec(proptest::bool::weighted(0.3), n as usize);
+                (proptest::strategy::Just(n), (order, dups).prop_flat_map(|(o, d)| {
+                    let mut all = o;
+                    all.extend(d);
+                    proptest::strategy::Just(all).prop_shuffle()
+                }), own)
+            })
+        ) {
+            let mut st = State { cursor: Some(0), ..Default::default() };
+            let is_own = |k: u64| own[(k - 1) as usize];
+            let mut got: Vec<String> = Vec::new();
+            for k in arrivals {
+                let entry = if is_own(k) {
+                    PendingEntry::Own
+                } else {
+                    PendingEntry::Received(msg(&k.to_string()), None)
+                };
+                let before = st.cursor.unwrap_or(0);
+                let mut events = st.take_inbox(k, entry);
+                // The session task runs when an ack rings it.
+                if futures_util::FutureExt::now_or_never(st.wake.notified()).is_some() {
+                    events.extend(st.release());
+                }
+                let batch = received(&events);
+                // Each report continues exactly where the cursor was.
+                let expected_batch: Vec<String> = (before + 1..=st.cursor.unwrap_or(0))
+                    .filter(|k| !is_own(*k))
+                    .map(|k| k.to_string())
+                    .collect();
+                prop_assert_eq!(&batch, &expected_batch);
+                got.extend(batch);
+            }
+            // Entries left behind only wait for the session task (never for a missing one).
+            got.extend(received(&st.release()));
+            let expected: Vec<String> =
+                (1..=n).filter(|k| !is_own(*k)).map(|k| k.to_string()).collect();
+            prop_assert_eq!(got, expected);
+            prop_assert_eq!(st.cursor, Some(n));
+            prop_assert!(!st.has_gap());
+        }
+    }
+
     #[test]
     fn unread_total_skips_system_and_emits_on_change() {
         let mut st = State::default();

@@ -106,19 +106,23 @@ fn make_ticket(st: &AppState, user: &str, expires_at: u64) -> Result<String, ImE
     ))
 }
 
-fn check_ticket(st: &AppState, ticket: &str) -> Result<String, ImError> {
-    let bad = || ImError::new(code::USERSIG_MALFORMED, "upload ticket is malformed");
+/// Splits an upload ticket into its expiry, userID and MAC; None when it is not one.
+pub fn parse_ticket(ticket: &str) -> Option<(u64, String, Vec<u8>)> {
     let mut parts = ticket.split('.');
     let (Some(exp), Some(user), Some(sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad());
+        return None;
     };
-    let exp: u64 = exp.parse().map_err(|_| bad())?;
-    let user = unhex(user)
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(bad)?;
-    let sig = unhex(sig).ok_or_else(bad)?;
+    let exp: u64 = exp.parse().ok()?;
+    let user = unhex(user).and_then(|b| String::from_utf8(b).ok())?;
+    let sig = unhex(sig)?;
+    Some((exp, user, sig))
+}
+
+fn check_ticket(st: &AppState, ticket: &str) -> Result<String, ImError> {
+    let bad = || ImError::new(code::USERSIG_MALFORMED, "upload ticket is malformed");
+    let (exp, user, sig) = parse_ticket(ticket).ok_or_else(bad)?;
     mac(st, &user, exp)?.verify_slice(&sig).map_err(|_| {
         ImError::new(
             code::USERSIG_BAD_SIGNATURE,
@@ -404,6 +408,21 @@ impl BlobStore for DiskBlobs {
     }
 }
 
+/// Removes the staging files a killed process left behind (an upload cut off by SIGKILL or a
+/// power loss never reaches its cleanup). Call at startup, before any upload can be staging;
+/// returns how many were removed.
+pub fn clear_staging(data_dir: &Path) -> usize {
+    let dir = data_dir.join("files").join("tmp");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "part"))
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 fn blobs(st: &AppState) -> DiskBlobs {
     DiskBlobs::new(st.config.data_dir.join("files"))
 }
@@ -480,18 +499,58 @@ fn check_type(kind: FileKind, head: &[u8]) -> Result<(), ImError> {
     }
 }
 
-fn too_large(kind: FileKind) -> Response {
+/// The largest upload of `kind`: its own cap, lowered by `[limits] max_upload_bytes`.
+pub fn upload_limit(kind: FileKind, limits: &crate::limits::LimitsConfig) -> u64 {
+    kind.max_bytes().min(limits.max_upload_bytes)
+}
+
+fn too_large(kind: FileKind, limit: u64) -> Response {
+    let shown = if limit >= 1024 * 1024 {
+        format!("{} MB", limit / (1024 * 1024))
+    } else {
+        format!("{limit} bytes")
+    };
     http_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         ImError::new(
             kind.size_limit_code(),
-            format!(
-                "{} uploads are limited to {} MB",
-                kind.as_str(),
-                kind.max_bytes() / (1024 * 1024)
-            ),
+            format!("{} uploads are limited to {shown}", kind.as_str()),
         ),
     )
+}
+
+/// What an upload URL's `{app}/{name}` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadPath {
+    /// An upload of this kind to this app.
+    Kind(FileKind),
+    /// Another app's ID (or none): 404, as if nothing were there.
+    OtherApp,
+    /// This app, but not one of the four kinds: 400.
+    UnknownKind,
+}
+
+/// Parses an upload URL's path segments against this server's SDKAppID.
+pub fn parse_upload_path(app: &str, name: &str, our_app: u64) -> UploadPath {
+    if app != our_app.to_string() {
+        return UploadPath::OtherApp;
+    }
+    match FileKind::parse(name) {
+        Some(k) => UploadPath::Kind(k),
+        None => UploadPath::UnknownKind,
+    }
+}
+
+/// Whether a download URL's `{app}/{name}` may name a stored file of this app.
+pub fn parse_download_path(app: &str, name: &str, our_app: u64) -> bool {
+    app == our_app.to_string() && is_sha256_hex(name)
+}
+
+/// A `Content-Length` header's value, when it is a plain number.
+pub fn declared_length(value: Option<&[u8]>) -> Option<u64> {
+    value
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 async fn upload(
@@ -500,28 +559,27 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if app != st.creds.sdk_app_id.to_string() {
-        return not_found();
-    }
-    let Some(kind) = FileKind::parse(&name) else {
-        return http_error(
-            StatusCode::BAD_REQUEST,
-            ImError::new(
-                code::SERVER_INVALID_PARAM,
-                format!("unknown upload kind {name:?}: image, audio, video or file"),
-            ),
-        );
+    let kind = match parse_upload_path(&app, &name, st.creds.sdk_app_id) {
+        UploadPath::Kind(k) => k,
+        UploadPath::OtherApp => return not_found(),
+        UploadPath::UnknownKind => {
+            return http_error(
+                StatusCode::BAD_REQUEST,
+                ImError::new(
+                    code::SERVER_INVALID_PARAM,
+                    format!("unknown upload kind {name:?}: image, audio, video or file"),
+                ),
+            )
+        }
     };
     let user = match authenticate(&st, &headers) {
         Ok(u) => u,
         Err(e) => return http_error(StatusCode::UNAUTHORIZED, e),
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > kind.max_bytes()) {
-        return too_large(kind);
+    let limit = upload_limit(kind, &st.config.limits);
+    let declared = declared_length(headers.get(header::CONTENT_LENGTH).map(|v| v.as_bytes()));
+    if declared.is_some_and(|n| n > limit) {
+        return too_large(kind, limit);
     }
     let store = blobs(&st);
     let staged = match store.staging_path() {
@@ -551,7 +609,24 @@ async fn receive(
     let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
     let mut size: u64 = 0;
     let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
+    let limit = upload_limit(kind, &st.config.limits);
+    let idle = std::time::Duration::from_secs(st.config.limits.upload_idle_timeout_secs.max(1));
+    loop {
+        // A body that stalls (slowloris) is ended, so it holds no connection and no staging
+        // file for long.
+        let chunk = match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => {
+                return http_error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ImError::new(
+                        kind.upload_fail_code(),
+                        format!("upload stalled: nothing received for {} s", idle.as_secs()),
+                    ),
+                )
+            }
+        };
         let chunk = match chunk {
             Ok(c) => c,
             Err(e) => {
@@ -562,8 +637,8 @@ async fn receive(
             }
         };
         size += chunk.len() as u64;
-        if size > kind.max_bytes() {
-            return too_large(kind);
+        if size > limit {
+            return too_large(kind, limit);
         }
         if head.len() < SNIFF_BYTES {
             let take = (SNIFF_BYTES - head.len()).min(chunk.len());
@@ -611,8 +686,14 @@ async fn receive(
         .and_then(|v| v.to_str().ok())
         .filter(|h| !h.is_empty() && !h.contains('/'))
         .unwrap_or(st.config.listen.as_str());
+    // The listener serves https:// whenever TLS is configured.
+    let scheme = if st.config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let reply = UploadReply {
-        url: format!("http://{host}{FILES_PATH}/{app}/{sha}"),
+        url: format!("{scheme}://{host}{FILES_PATH}/{app}/{sha}"),
         sha256: sha,
         size,
         content_type: mime.to_owned(),
@@ -622,7 +703,8 @@ async fn receive(
 
 /// A single `bytes=` range resolved against `size`: `Ok(None)` for no (or an ignored) Range
 /// header, `Err(())` when unsatisfiable.
-fn parse_range(h: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+#[allow(clippy::result_unit_err)]
+pub fn parse_range(h: Option<&str>, size: u64) -> Result<Option<(u64, u64)>, ()> {
     let Some(spec) = h.and_then(|v| v.trim().strip_prefix("bytes=")) else {
         return Ok(None);
     };
@@ -661,7 +743,7 @@ async fn download(
     headers: HeaderMap,
 ) -> Response {
     let app_id = st.creds.sdk_app_id;
-    if app != app_id.to_string() || !is_sha256_hex(&name) {
+    if !parse_download_path(&app, &name, app_id) {
         return not_found();
     }
     let meta = match st.db(|s| s.file_meta(app_id, &name)) {

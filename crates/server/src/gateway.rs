@@ -3,6 +3,7 @@
 //! in order and forwards pushes queued for it by the [`crate::hub::Hub`].
 
 use crate::hub::{EndReason, Registered};
+use crate::limits::Bucket;
 use crate::reply_json as to_value;
 use crate::webhooks::SessionEnd;
 use crate::{
@@ -134,8 +135,12 @@ async fn dev_usersig_preflight(State(st): State<Arc<AppState>>) -> Response {
 
 async fn upgrade(ws: WebSocketUpgrade, State(st): State<Arc<AppState>>, peer: Peer) -> Response {
     let ip = peer_ip(peer);
+    // Small buffers: tungstenite's default 128 KiB read buffer per socket would make an
+    // idle connection cost ~150 KiB; frames are small (a bigger one grows the buffer).
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| connection(st, socket, ip))
 }
 
@@ -189,29 +194,106 @@ enum Incoming {
     Closed,
 }
 
+/// Parses one text frame into a request, or the 400 reply to send back (no sockets, so it can
+/// be fuzzed).
+pub fn decode_request(text: &[u8]) -> Result<Request, Reply> {
+    match serde_json::from_slice::<Request>(text) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            // Keep the id when there is one, so the client can fail the right call.
+            let id = serde_json::from_slice::<Value>(text)
+                .ok()
+                .and_then(|v| v.get("id").and_then(Value::as_u64))
+                .unwrap_or(0);
+            let mut r = malformed(e);
+            r.id = id;
+            Err(r)
+        }
+    }
+}
+
+/// WebSocket close code 1009, "message too big": a frame or message over [`MAX_FRAME_BYTES`].
+pub const CLOSE_TOO_BIG: u16 = 1009;
+/// WebSocket close code 1007, "invalid frame payload data": a text frame that is not UTF-8.
+pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+/// WebSocket close code 1002, "protocol error": any other broken frame.
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+
+/// The close code and reason for a failed read, from the codec's error text (its error type
+/// is not exposed through axum).
+fn close_for_read_error(error: &str) -> (u16, String) {
+    let lower = error.to_ascii_lowercase();
+    if lower.contains("too long") || lower.contains("too big") || lower.contains("space limit") {
+        (
+            CLOSE_TOO_BIG,
+            format!("frame or message over {MAX_FRAME_BYTES} bytes"),
+        )
+    } else if lower.contains("utf-8") || lower.contains("utf8") {
+        (
+            CLOSE_INVALID_PAYLOAD,
+            "text frame is not valid UTF-8".to_owned(),
+        )
+    } else {
+        // A close reason is at most 123 bytes.
+        let mut reason: String = format!("protocol error: {error}");
+        while reason.len() > 120 {
+            reason.pop();
+        }
+        (CLOSE_PROTOCOL_ERROR, reason)
+    }
+}
+
 async fn next_incoming(socket: &mut WebSocket) -> Incoming {
     match socket.recv().await {
-        None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
-        Some(Ok(WsMessage::Text(t))) => match serde_json::from_str::<Request>(t.as_str()) {
+        None | Some(Ok(WsMessage::Close(_))) => Incoming::Closed,
+        Some(Err(e)) => {
+            // Over the frame limit, not UTF-8 in a text frame, or another protocol violation:
+            // the connection ends, with a close frame that says why when it can still be sent.
+            debug!(error = %e, "websocket read failed");
+            let (code, reason) = close_for_read_error(&e.to_string());
+            let close = WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            }));
+            let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(close)).await;
+            Incoming::Closed
+        }
+        Some(Ok(WsMessage::Text(t))) => match decode_request(t.as_str().as_bytes()) {
             Ok(r) => Incoming::Request(r),
-            Err(e) => {
-                // Keep the id when there is one, so the client can fail the right call.
-                let id = serde_json::from_str::<Value>(t.as_str())
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(Value::as_u64))
-                    .unwrap_or(0);
-                let mut r = malformed(e);
-                r.id = id;
-                Incoming::Bad(r)
-            }
+            Err(reply) => Incoming::Bad(reply),
         },
         Some(Ok(WsMessage::Binary(_))) => Incoming::Bad(malformed("binary frames are not used")),
         Some(Ok(_)) => Incoming::Skip,
     }
 }
 
+/// Takes a token for a frame that would be answered; over the connection's request rate the
+/// frame is answered with 2996 instead of being served.
+fn rate_limited(st: &AppState, bucket: &mut Bucket, incoming: Incoming) -> Incoming {
+    let id = match &incoming {
+        Incoming::Request(r) => r.id,
+        Incoming::Bad(r) => r.id,
+        Incoming::Skip | Incoming::Closed => return incoming,
+    };
+    match bucket.take() {
+        Ok(()) => incoming,
+        Err(retry) => {
+            let l = &st.config.limits;
+            let e = crate::limits::over_rate(
+                "requests per connection",
+                l.requests_per_sec,
+                l.request_burst,
+                retry,
+            );
+            Incoming::Bad(Reply::err(id, &e))
+        }
+    }
+}
+
 async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>) {
     let _open = Open::new();
+    let limits = &st.config.limits;
+    let mut bucket = Bucket::new(limits.requests_per_sec, limits.request_burst);
     // Phase 1: nothing but login.
     let login_deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
     let (caller, reg, expires_at, platform) = loop {
@@ -219,6 +301,7 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>
             i = next_incoming(&mut socket) => i,
             _ = tokio::time::sleep_until(login_deadline) => return,
         };
+        let incoming = rate_limited(&st, &mut bucket, incoming);
         let req = match incoming {
             Incoming::Request(r) => r,
             Incoming::Bad(reply) => {
@@ -267,7 +350,7 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>
     };
     profiles::session_started(&st, &caller);
     crate::webhooks::session_started(&st, &caller, ip, &platform);
-    let how = serve_session(&st, &mut socket, &caller, reg, expires_at).await;
+    let how = serve_session(&st, &mut socket, &caller, reg, expires_at, &mut bucket).await;
     st.hub.unregister(&caller.user_id, caller.session);
     profiles::session_ended(&st, &caller);
     crate::webhooks::session_ended(&st, &caller, how);
@@ -281,6 +364,7 @@ async fn serve_session(
     caller: &Caller,
     mut reg: Registered,
     expires_at: u64,
+    bucket: &mut Bucket,
 ) -> SessionEnd {
     // Capped, so an absurd `TLS.expire` cannot overflow the timer.
     let left = expires_at.saturating_sub(now()).min(10 * 365 * 86_400);
@@ -291,7 +375,7 @@ async fn serve_session(
         tokio::select! {
             incoming = next_incoming(socket) => {
                 idle.as_mut().reset(tokio::time::Instant::now() + IDLE_TIMEOUT);
-                let reply = match incoming {
+                let reply = match rate_limited(st, bucket, incoming) {
                     Incoming::Closed => return SessionEnd::Closed,
                     Incoming::Skip => continue,
                     Incoming::Bad(reply) => reply,
@@ -301,7 +385,12 @@ async fn serve_session(
                     }
                     // Async: the before-send webhook is awaited here, bounded by its timeout.
                     Incoming::Request(req) if req.op == SendMessage::NAME => {
-                        match crate::webhooks::send_message(st, caller, req.data).await {
+                        // The per-user send rate counts every session of the user.
+                        let sent = match crate::limits::check_send(&st.config.limits, &caller.user_id) {
+                            Ok(()) => crate::webhooks::send_message(st, caller, req.data).await,
+                            Err(e) => Err(e),
+                        };
+                        match sent {
                             Ok(data) => Reply::ok(req.id, data),
                             Err(e) => Reply::err(req.id, &e),
                         }

@@ -140,12 +140,12 @@ pub fn create_by(
         .kind
         .clone()
         .unwrap_or_else(|| types::GRP_WORK.to_owned());
-    let (default_max, join_settable, default_join) = match kind.as_str() {
-        types::GRP_WORK => (200, false, types::JOIN_OPTIONS_DISABLE_APPLY),
-        types::GRP_PUBLIC => (2000, true, types::JOIN_OPTIONS_FREE_ACCESS),
-        types::GRP_MEETING => (10_000, false, types::JOIN_OPTIONS_FREE_ACCESS),
-        types::GRP_AVCHATROOM => (u64::from(u32::MAX), false, types::JOIN_OPTIONS_FREE_ACCESS),
-        types::GRP_COMMUNITY => (100_000, true, types::JOIN_OPTIONS_FREE_ACCESS),
+    let (join_settable, default_join) = match kind.as_str() {
+        types::GRP_WORK => (false, types::JOIN_OPTIONS_DISABLE_APPLY),
+        types::GRP_PUBLIC => (true, types::JOIN_OPTIONS_FREE_ACCESS),
+        types::GRP_MEETING => (false, types::JOIN_OPTIONS_FREE_ACCESS),
+        types::GRP_AVCHATROOM => (false, types::JOIN_OPTIONS_FREE_ACCESS),
+        types::GRP_COMMUNITY => (true, types::JOIN_OPTIONS_FREE_ACCESS),
         other => {
             return Err(ImError::new(
                 code::ILLEGAL_GRP_TYPE,
@@ -188,7 +188,15 @@ pub fn create_by(
     if req.member_list.len() > 100 {
         return Err(invalid("memberList holds at most 100 members"));
     }
-    let max = req.max_member_num.filter(|n| *n > 0).unwrap_or(default_max);
+    // The type's cap (`[limits] max_members_*`, the seed's defaults) is also the most a
+    // creator may ask for.
+    let type_max = st.config.limits.max_members(&kind).unwrap_or(0);
+    let max = req.max_member_num.filter(|n| *n > 0).unwrap_or(type_max);
+    if max > type_max {
+        return Err(invalid(format!(
+            "maxMemberNum {max} is over the {type_max} members a {kind} group may have"
+        )));
+    }
     let group_id = match req.group_id.as_deref().filter(|g| !g.is_empty()) {
         Some(g) => {
             if g.len() > 48

@@ -10,6 +10,7 @@
 //! - [`credentials`]: the app's SDKAppID and secret key.
 //! - [`webhooks`]: the app backend's TencentCloudChat-style callbacks.
 //! - [`metrics`]: the counters and histograms behind `GET /metrics`.
+//! - [`limits`]: rate limits, connection and upload bounds (docs/limits.md).
 
 pub mod conversations;
 pub mod credentials;
@@ -20,6 +21,7 @@ pub mod group_admin;
 pub mod group_members;
 pub mod groups;
 pub mod hub;
+pub mod limits;
 pub mod message_extras;
 pub mod message_ops;
 pub mod messages;
@@ -29,6 +31,7 @@ pub mod relations;
 pub mod rest;
 pub mod signaling;
 pub mod store;
+pub mod tls;
 pub mod topics;
 pub mod usersig;
 pub mod webhooks;
@@ -67,6 +70,11 @@ pub struct Config {
     pub dev_sign_in: bool,
     /// On SIGTERM/SIGINT, how long open sessions and requests may take to finish (seconds).
     pub drain_timeout_secs: u64,
+    /// `[limits]`: rates, sizes and timeouts that bound what one client may cost
+    /// (docs/limits.md).
+    pub limits: limits::LimitsConfig,
+    /// `[tls]`: serve wss:// and https:// with this certificate and key (plain when absent).
+    pub tls: Option<tls::TlsConfig>,
 }
 
 impl Default for Config {
@@ -82,6 +90,8 @@ impl Default for Config {
             webhooks: webhooks::WebhookConfig::default(),
             dev_sign_in: false,
             drain_timeout_secs: 10,
+            limits: limits::LimitsConfig::default(),
+            tls: None,
         }
     }
 }

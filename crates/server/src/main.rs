@@ -49,6 +49,12 @@ enum Command {
         /// PIGEON_LOG environment variable, when set, wins.
         #[arg(long, default_value = "info")]
         log_level: String,
+        /// PEM certificate chain: serve wss:// and https:// (needs --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Print a UserSig for a user of this server's app.
     Usersig {
@@ -80,14 +86,31 @@ fn init_logs(format: LogFormat, level: &str) -> anyhow::Result<()> {
         Err(_) => tracing_subscriber::EnvFilter::try_new(level)
             .with_context(|| format!("--log-level {level:?} is not a log filter"))?,
     };
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => fmt.init(),
-        LogFormat::Json => fmt.json().flatten_event(true).init(),
+        LogFormat::Text => fmt.finish().with(no_frame_dumps()).init(),
+        LogFormat::Json => fmt
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(no_frame_dumps())
+            .init(),
     }
     Ok(())
+}
+
+/// The WebSocket library logs every frame whole at `trace` — login frames with their UserSig,
+/// upload tickets, message text — so those lines are dropped whatever the filter says.
+fn no_frame_dumps<S: tracing::Subscriber>() -> impl tracing_subscriber::Layer<S> {
+    tracing_subscriber::filter::filter_fn(|m| {
+        !(*m.level() == tracing::Level::TRACE
+            && (m.target().starts_with("tungstenite")
+                || m.target().starts_with("tokio_tungstenite")))
+    })
 }
 
 fn main() -> anyhow::Result<()> {
@@ -110,6 +133,8 @@ fn main() -> anyhow::Result<()> {
             dev_sign_in,
             log_format: _,
             log_level: _,
+            tls_cert,
+            tls_key,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -133,6 +158,9 @@ fn main() -> anyhow::Result<()> {
             }
             if dev_sign_in {
                 cfg.dev_sign_in = true;
+            }
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                cfg.tls = Some(pigeon_server::tls::TlsConfig { cert, key });
             }
             cfg.webhooks.check().map_err(|e| anyhow::anyhow!(e))?;
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -176,6 +204,18 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let (creds, source) = Credentials::load_or_create(&cfg.data_dir)?;
     let store =
         SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
+    let stale = pigeon_server::files::clear_staging(&cfg.data_dir);
+    if stale > 0 {
+        tracing::info!(
+            count = stale,
+            "removed staging files of uploads cut off by a crash"
+        );
+    }
+    // Read the certificate before binding, so a bad one fails the start, not the first client.
+    let tls = match &cfg.tls {
+        Some(t) => Some(pigeon_server::tls::server_config(&t.cert, &t.key)?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
@@ -202,7 +242,14 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
             )?,
         }
         writeln!(out, "SDKAppID {}", creds.sdk_app_id)?;
-        writeln!(out, "listening on ws://{addr}")?;
+        if tls.is_some() {
+            writeln!(
+                out,
+                "listening on wss://{addr} (https:// for files and REST)"
+            )?;
+        } else {
+            writeln!(out, "listening on ws://{addr}")?;
+        }
         out.flush()?;
     }
     if state.config.dev_sign_in {
@@ -216,13 +263,42 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     // at most `drain_timeout_secs`.
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let app = gateway::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let server = tokio::spawn(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop_rx.wait_for(|s| *s).await;
-            })
-            .into_future(),
-    );
+    let stopped = async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    };
+    let server = match tls {
+        Some(tls) => {
+            use axum::serve::ListenerExt;
+            // `tap_io` only gives the listener axum's connect-info impl (the peer address).
+            let listener = pigeon_server::tls::TlsListener::new(listener, tls)?;
+            // Connection cap and header deadline (docs/limits.md).
+            let listener =
+                pigeon_server::limits::LimitedListener::new(listener, &state.config.limits)
+                    .tap_io(|_| {});
+            tokio::spawn(
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            )
+        }
+        None => {
+            use axum::serve::ListenerExt;
+            // No Nagle: a reply and the push after it are small frames written back to back,
+            // and Nagle would hold the second until the peer's delayed ACK (up to 40 ms).
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            // Connection cap and header deadline (docs/limits.md); `tap_io` keeps connect info.
+            let listener =
+                pigeon_server::limits::LimitedListener::new(listener, &state.config.limits)
+                    .tap_io(|_| {});
+            tokio::spawn(
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            )
+        }
+    };
     shutdown_signal().await;
     tracing::info!("shutting down: draining sessions");
     let deadline =

@@ -208,6 +208,23 @@ fn load_visible(st: &AppState, user: &str, id: &str) -> Result<(Message, u64), I
     Ok((m, version))
 }
 
+/// Changing a group message for everyone takes being in the group now: a former member keeps
+/// reading (and deleting for themselves) what they saw, but may no longer revoke or modify.
+fn still_member(st: &AppState, user: &str, m: &Message) -> Result<(), ImError> {
+    if m.conversation_type != types::CONV_GROUP || crate::rest::is_admin(st, user) {
+        return Ok(());
+    }
+    let community = crate::topics::community_of(st, &m.to)?;
+    let gid = community.as_deref().unwrap_or(&m.to);
+    if st.db(|s| s.member(gid, user))?.is_none() {
+        return Err(ImError::new(
+            core_code::GROUP_NO_PERMISSION,
+            format!("{user} is no longer a member of group {gid}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Everyone who sees the conversation of `m`.
 fn audience(st: &AppState, m: &Message) -> Result<Vec<String>, ImError> {
     if m.conversation_type == types::CONV_GROUP {
@@ -237,6 +254,7 @@ fn refresh_last_message(st: &AppState, id: &str) -> Result<(), ImError> {
 pub fn revoke(st: &AppState, c: &Caller, req: RevokeMessage) -> Result<MessageReply, ImError> {
     let me = &c.user_id;
     let (m, version) = load_visible(st, me, &req.message_id)?;
+    still_member(st, me, &m)?;
     if m.is_revoked {
         return Ok(MessageReply {
             message: m.view_as(me),
@@ -377,6 +395,7 @@ fn content_modifiable(kind: &str) -> bool {
 pub fn modify(st: &AppState, c: &Caller, req: ModifyMessage) -> Result<MessageReply, ImError> {
     let me = &c.user_id;
     let (stored, version) = load_visible(st, me, &req.message.id)?;
+    still_member(st, me, &stored)?;
     if stored.conversation_type == types::CONV_GROUP {
         if let Some(row) = st.db(|s| s.group(&stored.to))? {
             if row.group.kind == types::GRP_AVCHATROOM {
@@ -464,18 +483,20 @@ pub fn hopping(
         return Err(invalid(format!("count must be 1 to {MAX_HOPPING_COUNT}")));
     }
     let newer = req.direction == 1;
+    let mut upto = None;
     let (conv_key, by_time, start) = match conversations::parse_id(&req.conversation_id)? {
         Target::C2c(peer) => (c2c_key(me, &peer), true, req.time),
         Target::Group(gid) => {
-            let has_conv = st
-                .db(|s| s.conversation(me, &req.conversation_id))?
-                .is_some();
-            if !has_conv && st.db(|s| s.member(&gid, me))?.is_none() {
-                crate::groups::live(st, &gid)?;
-                return Err(ImError::new(
-                    core_code::GROUP_NO_PERMISSION,
-                    format!("{me} is not a member of group {gid}"),
-                ));
+            let conv = st.db(|s| s.conversation(me, &req.conversation_id))?;
+            if st.db(|s| s.member(&gid, me))?.is_none() {
+                let Some(conv) = conv else {
+                    crate::groups::live(st, &gid)?;
+                    return Err(ImError::new(
+                        core_code::GROUP_NO_PERMISSION,
+                        format!("{me} is not a member of group {gid}"),
+                    ));
+                };
+                upto = Some(crate::messages::former_member_bound(&conv));
             }
             (group_key(&gid), false, req.sequence)
         }
@@ -543,6 +564,10 @@ pub fn hopping(
     }
     if !newer {
         rows.reverse();
+    }
+    // A former member sees nothing said after their removal.
+    if let Some(u) = upto {
+        rows.retain(|m| m.sequence <= u);
     }
     let is_completed = next.is_none();
     let next_v = next.map(|n| json!(n)).unwrap_or_else(|| json!(""));

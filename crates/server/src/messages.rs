@@ -336,21 +336,23 @@ fn fan_out(
 /// Implements the server side of `getMessageList`: a page of history, oldest first.
 pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<MessageListReply> {
     let me = &caller.user_id;
+    let mut upto = None;
     let conv_key = match conversations::parse_id(&req.conversation_id)? {
         Target::C2c(peer) => c2c_key(me, &peer),
         Target::Group(gid) => {
-            let has_conv = st
-                .db(|s| s.conversation(me, &req.conversation_id))?
-                .is_some();
+            let conv = st.db(|s| s.conversation(me, &req.conversation_id))?;
             let community = crate::topics::community_of(st, &gid)?;
             let group_id = community.as_deref().unwrap_or(&gid);
             let is_member = st.db(|s| s.member(group_id, me))?.is_some();
-            if !has_conv && !is_member {
-                crate::groups::live(st, group_id)?;
-                return Err(ImError::new(
-                    code::GROUP_NO_PERMISSION,
-                    format!("{me} is not a member of group {gid}"),
-                ));
+            if !is_member {
+                let Some(conv) = conv else {
+                    crate::groups::live(st, group_id)?;
+                    return Err(ImError::new(
+                        code::GROUP_NO_PERMISSION,
+                        format!("{me} is not a member of group {gid}"),
+                    ));
+                };
+                upto = Some(former_member_bound(&conv));
             }
             group_key(&gid)
         }
@@ -372,6 +374,11 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
             Some(m.sequence)
         }
     };
+    // A former member pages only through what was said up to their departure.
+    let before = match upto {
+        Some(u) => Some(before.map_or(u.saturating_add(1), |b| b.min(u.saturating_add(1)))),
+        None => before,
+    };
     let count = if req.count == 0 {
         MESSAGE_PAGE_SIZE
     } else {
@@ -380,6 +387,16 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
     let cleared = st.db(|s| s.cleared_seq(me, &conv_key))?;
     let mut page = st.db(|s| s.messages_before(&conv_key, before, cleared, count + 1))?;
     crate::message_ops::filter_for(st, me, &mut page)?;
+    // The peer's read position, so history keeps the read ticks the live events gave.
+    if let Target::C2c(peer) = conversations::parse_id(&req.conversation_id)? {
+        let read = st.db(|s| s.c2c_read_seq(&peer, &conv_key))?;
+        for m in page
+            .iter_mut()
+            .filter(|m| &m.from == me && m.sequence <= read)
+        {
+            m.is_peer_read = true;
+        }
+    }
     let is_completed = page.len() <= count as usize;
     page.truncate(count as usize);
     page.reverse();
@@ -393,6 +410,13 @@ pub fn list(st: &AppState, caller: &Caller, req: GetMessageList) -> Result<Messa
         next_req_message_id: next,
         is_completed,
     })
+}
+
+/// The last sequence a former member of a group may still read: the conversation's last
+/// message, which is the last one that reached them while they were in it (messages after
+/// their removal are not fanned out to them). None left (deleted): nothing.
+pub(crate) fn former_member_bound(conv: &crate::store::ConvRow) -> u64 {
+    conv.last_message.as_ref().map_or(0, |m| m.sequence)
 }
 
 /// What a client missed: its inbox after its cursor.
