@@ -51,6 +51,27 @@ for target in $(cd fuzz && cargo fuzz list); do
 done
 echo "fuzz total: $fuzz_total executions"
 
+echo "== benchmark smoke: each workload against Pigeon at tiny sizes (fails on loss or duplicates)"
+smoke="$(mktemp -d)"
+bench="$CARGO_TARGET_DIR/debug/pigeon-bench"
+tiny=(--no-pin --w1-round-trips 50 --w2-conns 10 --w2-messages 20 --w2-inflight 1,10
+    --w2-rates 200 --w2-rate-secs 1 --w3-members 20 --w3-senders 1,5 --w3-messages 5
+    --w3b-members 50 --w3b-messages 3 --w4-messages 2000 --w4-other 500 --w4-requests 50
+    --w4-missed 50 --w5-logins 100 --w5-parallel 20 --w6-steps 100 --w6-max 200 --drain-secs 5)
+for w in w1 w2 w3 w4 w5 w6; do
+    status=0
+    timeout 60 "$bench" run --target pigeon --workload "$w" "${tiny[@]}" \
+        --out "$smoke/results.json" >"$smoke/log" 2>&1 || status=$?
+    grep -E '^(==|  pigeon|Error)' "$smoke/log" || true
+    if [ "$status" -ne 0 ]; then
+        tail -n 20 "$smoke/log"
+        echo "benchmark smoke $w FAILED (loss, duplicates or errors; status $status)" >&2
+        exit 1
+    fi
+done
+"$bench" report --in "$smoke/results.json" --out "$smoke/benchmarks.md" >/dev/null 2>&1
+rm -rf "$smoke"
+
 echo "== web UI: unit tests and build"
 ensure_desktop_deps
 ensure_display_deps
