@@ -302,3 +302,20 @@ async fn upload(server: &Server, kind: &str, body: &[u8], declared: bool) -> (u1
         .unwrap_or(Value::Null);
     (status, json)
 }
+
+/// The SDK rides the rate limit: a burst over the per-user send rate is slowed down (the SDK
+/// waits `retryAfterMs` and retries), not failed, and every message arrives once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sdk_waits_out_the_send_rate_instead_of_failing() {
+    let (server, _cfg) = server_with_config(
+        "[limits]\nsends_per_sec = 20\nsend_burst = 5\nrequests_per_sec = 1000\nrequest_burst = 1000\n",
+    );
+    let alice = Client::login(&server, "alice").await;
+    let mut bob = Client::login(&server, "bob").await;
+    let texts: Vec<String> = (0..25).map(|i| format!("burst {i}")).collect();
+    for t in &texts {
+        alice.send_text("bob", "C2C", t).await;
+    }
+    bob.wait_text("burst 24").await;
+    assert_eq!(bob.history_texts("C2Calice").await, texts);
+}

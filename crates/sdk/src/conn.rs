@@ -16,6 +16,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 /// How long a call waits for its reply.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long one call may wait in total for the server's rate limit before giving up with 2996.
+const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
 
 /// How long connecting may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -208,6 +210,34 @@ impl Conn {
 
     /// Sends a raw request and waits for its reply.
     pub async fn call_raw(&self, op: &str, data: Value) -> Result<Value, ImError> {
+        // Over the server's rate limit a request is refused unserved, with the wait before a
+        // retry: waiting and retrying here lets a burst (following 300 users, sending an album)
+        // slow down instead of failing. Requests are safe to repeat (sends by message ID).
+        let mut waited = Duration::ZERO;
+        loop {
+            match self.call_once(op, data.clone()).await {
+                Err(e) if e.code == code::OVER_FREQUENCY_LIMIT => {
+                    let wait = e
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.get("retryAfterMs"))
+                        .and_then(Value::as_u64)
+                        .map(|ms| Duration::from_millis(ms.clamp(1, 1000)));
+                    match wait {
+                        Some(w) if waited + w <= MAX_RATE_WAIT => {
+                            waited += w;
+                            tokio::time::sleep(w).await;
+                        }
+                        _ => return Err(e),
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends one request and waits for its reply.
+    async fn call_once(&self, op: &str, data: Value) -> Result<Value, ImError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pending
