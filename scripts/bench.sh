@@ -50,7 +50,9 @@ for t in $TARGETS; do
         mode="${t#ejabberd-}"
         port=$((5280 + RANDOM % 1000))
         dir="$(mktemp -d /tmp/pigeon-ejabberd-bench.XXXXXX)"
-        if ! pid="$(scripts/ejabberd/start.sh "$mode" "$port" "$dir")"; then
+        # (xmpp) EJABBERD_CPU=0: the VM starts pinned to CPU 0, so it sizes its schedulers
+        # for one core (pinning after start leaves two schedulers fighting over it).
+        if ! pid="$(EJABBERD_CPU=0 scripts/ejabberd/start.sh "$mode" "$port" "$dir")"; then
             echo "   ejabberd $mode did not start: skipped"
             continue
         fi

@@ -10,7 +10,8 @@
 //! ([`Driver::acked_sends`] is false), unlike Pigeon's stored-then-acked `sendMessage`.
 //! Users and rooms are created out of band by scripts/ejabberd/{register,room}.sh (one rpc
 //! into the running node), which `prepare_users`/`prepare_group` call when the driver knows
-//! the instance directory.
+//! the instance directory. A MUC occupant only gets a room's messages while joined, so the
+//! members of a Work group join it on `connect` (like a client's autojoin bookmarks).
 use crate::driver::{BoxFuture, Conn, ConnRecv, ConnSend, Driver, Received};
 use anyhow::{anyhow, bail, Context};
 use base64::Engine;
@@ -19,7 +20,7 @@ use futures_util::SinkExt;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use std::borrow::Cow;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -57,6 +58,9 @@ pub struct XmppDriver {
     /// Users already registered through this driver (register.sh is idempotent; this only
     /// saves the rpc when a workload asks again).
     registered: Mutex<HashSet<String>>,
+    /// Work rooms per member (from `prepare_group`): an XMPP member only gets a room's
+    /// messages while joined, so `connect` joins them, as a client autojoins its bookmarks.
+    rooms: Mutex<HashMap<String, Vec<String>>>,
 }
 
 impl XmppDriver {
@@ -71,6 +75,7 @@ impl XmppDriver {
                 .unwrap_or_else(|_| DEFAULT_PASSWORD.to_owned()),
             instance_dir: None,
             registered: Mutex::default(),
+            rooms: Mutex::default(),
         }
     }
 
@@ -135,8 +140,24 @@ impl XmppDriver {
         Ok(())
     }
 
-    /// Connects and logs `user` in, returning the concrete connection.
+    /// Connects and logs `user` in, returning the concrete connection. Under a login storm
+    /// ejabberd 23.01 now and then accepts the WebSocket but never answers the stream
+    /// `<open/>` (it closes the socket 30 s later); such a login is retried on a new socket
+    /// after [`OPEN_TIMEOUT`] and counted in [`login_retries`].
     pub async fn login(&self, user: &str, src: IpAddr) -> anyhow::Result<XmppConn> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self.login_once(user, src).await {
+                Err(e) if tries < 3 && e.chain().any(|c| c.to_string() == OPEN_STALLED) => {
+                    LOGIN_RETRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                r => return r,
+            }
+        }
+    }
+
+    async fn login_once(&self, user: &str, src: IpAddr) -> anyhow::Result<XmppConn> {
         let ws = tokio::time::timeout(STEP_TIMEOUT, ws_connect(&self.url, self.addr, src))
             .await
             .context("websocket connect in time")??;
@@ -155,6 +176,16 @@ impl XmppDriver {
             .with_context(|| format!("login {user}"))?;
         Ok(c)
     }
+}
+
+/// How long the server may take to answer the stream `<open/>` before the login is retried.
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
+const OPEN_STALLED: &str = "no stream features after <open/>";
+static LOGIN_RETRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Logins retried in this process because the server did not answer the stream `<open/>`.
+pub fn login_retries() -> u64 {
+    LOGIN_RETRIES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The instance directory of the ejabberd started in `mode` ("ejabberd-nostore" or
@@ -232,7 +263,14 @@ impl Driver for XmppDriver {
 
     fn connect(&self, user: &str, src: IpAddr) -> BoxFuture<'_, anyhow::Result<Box<dyn Conn>>> {
         let user = user.to_owned();
-        Box::pin(async move { Ok(Box::new(self.login(&user, src).await?) as Box<dyn Conn>) })
+        Box::pin(async move {
+            let mut c = self.login(&user, src).await?;
+            let rooms = lock(&self.rooms).get(&user).cloned().unwrap_or_default();
+            for room in rooms {
+                c.join_group(&room).await?;
+            }
+            Ok(Box::new(c) as Box<dyn Conn>)
+        })
     }
 
     fn prepare_users<'a>(&'a self, users: &'a [String]) -> BoxFuture<'a, anyhow::Result<()>> {
@@ -260,20 +298,32 @@ impl Driver for XmppDriver {
         kind: &'a str,
         members: &'a [String],
     ) -> BoxFuture<'a, anyhow::Result<()>> {
-        // Both kinds are a persistent open MUC room whose members join live; a live room
-        // (AVChatRoom, 10,000 members) does not broadcast occupant presence, or the joins alone
-        // would be O(N^2) presence stanzas.
+        // Both kinds are a persistent open MUC room whose members join live: Work members on
+        // connect (see `rooms`), AVChatRoom members through the generator's `join_group`. A live
+        // room (10,000 members) does not broadcast occupant presence, or the joins alone would
+        // be O(N^2) presence stanzas.
         Box::pin(async move {
             self.prepare_users(members).await?;
             let names: Vec<&str> = members.iter().map(String::as_str).collect();
-            let presence = if kind == "AVChatRoom" { "none" } else { "all" };
+            let live = kind == "AVChatRoom";
+            let presence = if live { "none" } else { "all" };
             self.run_script(
                 "room.sh",
                 &[group],
                 &[("EJABBERD_ROOM_PRESENCE", presence)],
                 &names,
             )
-            .await
+            .await?;
+            if !live {
+                let mut rooms = lock(&self.rooms);
+                for m in members {
+                    let r = rooms.entry(m.clone()).or_default();
+                    if !r.iter().any(|g| g == group) {
+                        r.push(group.to_owned());
+                    }
+                }
+            }
+            Ok(())
         })
     }
 }
@@ -397,8 +447,11 @@ impl XmppConn {
         const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' \
                             version='1.0'/>";
         self.tx.send_raw(OPEN.to_owned()).await?;
-        self.wait_for(|s| matches!(s, Stanza::Features).then_some(Ok(())))
-            .await?;
+        let features = self.wait_for(|s| matches!(s, Stanza::Features).then_some(Ok(())));
+        tokio::time::timeout(OPEN_TIMEOUT, features)
+            .await
+            .map_err(|_| anyhow!(OPEN_STALLED))?
+            .context("stream open")?;
         let mut plain = Vec::with_capacity(self.tx.user.len() + password.len() + 2);
         plain.push(0);
         plain.extend_from_slice(self.tx.user.as_bytes());
@@ -414,10 +467,12 @@ impl XmppConn {
             Stanza::Failure => Some(Err(anyhow!("SASL PLAIN failure (not registered?)"))),
             _ => None,
         })
-        .await?;
+        .await
+        .context("SASL PLAIN")?;
         self.tx.send_raw(OPEN.to_owned()).await?;
         self.wait_for(|s| matches!(s, Stanza::Features).then_some(Ok(())))
-            .await?;
+            .await
+            .context("stream reopen")?;
         // Bind, initial presence and a barrier iq in one flight: the session processes them
         // in order, so the barrier's reply means bind and presence are done.
         self.tx
@@ -448,6 +503,7 @@ impl XmppConn {
             _ => None,
         })
         .await
+        .context("bind and presence")
     }
 }
 
@@ -878,7 +934,8 @@ mod e2e {
             .and_then(|v| v.parse().ok())
             .unwrap_or(500);
         let d = target(&mode, None).expect("an instance started by start.sh");
-        let users: Vec<String> = (0..n.max(room)).map(|i| format!("u{i}")).collect();
+        let prefix = std::env::var("PIGEON_XMPP_E2E_PREFIX").unwrap_or_else(|_| "u".into());
+        let users: Vec<String> = (0..n.max(room)).map(|i| format!("{prefix}{i}")).collect();
         d.prepare_users(&users).await.expect("register");
         let t0 = std::time::Instant::now();
         let sem = Arc::new(tokio::sync::Semaphore::new(500));
@@ -889,13 +946,33 @@ mod e2e {
             let sem = sem.clone();
             tasks.push(tokio::spawn(async move {
                 let _p = sem.acquire().await.expect("semaphore");
-                d.connect(&u, LOCAL).await
+                let t = std::time::Instant::now();
+                let c = d.connect(&u, LOCAL).await;
+                (t.elapsed(), c)
             }));
         }
         let mut conns = Vec::new();
+        let mut failed = 0;
+        let mut took = Vec::new();
         for t in tasks {
-            conns.push(t.await.expect("task").expect("login"));
+            let (el, c) = t.await.expect("task");
+            took.push(el);
+            match c {
+                Ok(c) => conns.push(c),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("login failed: {e:#}");
+                }
+            }
         }
+        took.sort();
+        eprintln!(
+            "login time p50 {:?} p99 {:?} max {:?}",
+            took[took.len() / 2],
+            took[took.len() * 99 / 100],
+            took[took.len() - 1]
+        );
+        assert_eq!(failed, 0, "failed logins");
         eprintln!("{n} logins (500 at once) in {:?}", t0.elapsed());
         let members: Vec<String> = users[..room].to_vec();
         let t1 = std::time::Instant::now();
