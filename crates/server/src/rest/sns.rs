@@ -164,10 +164,7 @@ fn friend_add(st: &AppState, body: Value) -> Result<Value, ImError> {
 
 /// ForceAddFlags = 1: friends at once whatever the target's allowType (not over a block).
 fn forced_add(st: &AppState, from: &str, item: &AddItem, both: bool) -> Result<(), ImError> {
-    check_user(P, "To_Account", &item.to)?;
-    if item.to == from {
-        return Err(ImError::new(P, "one cannot add oneself as a friend"));
-    }
+    check_target(from, &item.to)?;
     relations::check_not_blocked(st, from, &item.to)?;
     let time = now();
     let mut rows = vec![FriendRow {
@@ -192,12 +189,33 @@ fn forced_add(st: &AppState, from: &str, item: &AddItem, both: bool) -> Result<(
     }
     let added = relations::import_friends(st, &rows)?;
     if added.first() == Some(&false) && (!both || added.get(1) == Some(&false)) {
-        return Err(ImError::new(
-            pigeon_proto::relations::code::ALREADY_MY_FRIEND,
-            format!("{} is already a friend", item.to),
-        ));
+        return Err(already_friend(&item.to));
     }
     Ok(())
+}
+
+/// A friend request's target must be a valid userID other than the requester.
+fn check_target(from: &str, to: &str) -> Result<(), ImError> {
+    check_user(P, "To_Account", to)?;
+    if to == from {
+        return Err(ImError::new(P, "one cannot add oneself as a friend"));
+    }
+    Ok(())
+}
+
+fn already_friend(to: &str) -> ImError {
+    ImError::new(
+        pigeon_proto::relations::code::ALREADY_MY_FRIEND,
+        format!("{to} is already a friend"),
+    )
+}
+
+/// A tag's value as the SDK stores it: strings as they are, anything else as its JSON text.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -216,19 +234,13 @@ fn friend_import(st: &AppState, body: Value) -> Result<Value, ImError> {
     let mut out = Vec::new();
     for item in req.items {
         let r = (|| {
-            check_user(P, "To_Account", &item.to)?;
-            if item.to == from {
-                return Err(ImError::new(P, "one cannot add oneself as a friend"));
-            }
+            check_target(&from, &item.to)?;
             let custom = item
                 .custom_item
                 .iter()
                 .map(|c| FriendCustomField {
                     key: c.tag.clone(),
-                    value: match &c.value {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    },
+                    value: value_text(&c.value),
                 })
                 .collect();
             let row = FriendRow {
@@ -243,10 +255,7 @@ fn friend_import(st: &AppState, body: Value) -> Result<Value, ImError> {
             };
             let added = relations::import_friends(st, std::slice::from_ref(&row))?;
             if added.first() == Some(&false) {
-                return Err(ImError::new(
-                    pigeon_proto::relations::code::ALREADY_MY_FRIEND,
-                    format!("{} is already a friend", item.to),
-                ));
+                return Err(already_friend(&item.to));
             }
             Ok(())
         })();
@@ -285,10 +294,7 @@ fn friend_update(st: &AppState, body: Value) -> Result<Value, ImError> {
         };
         let mut bad = None;
         for tv in &item.sns_item {
-            let value = match &tv.value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let value = value_text(&tv.value);
             match tv.tag.as_str() {
                 "Tag_SNS_IM_Remark" => update.remark = Some(value),
                 t if t.starts_with("Tag_SNS_Custom_") => update
