@@ -18,7 +18,9 @@ struct Cli {
 enum Command {
     /// Drive one SDK instance with JSON lines on stdin/stdout (or a loopback WebSocket).
     Bridge {
-        /// Server address, ws://HOST:PORT or wss://HOST:PORT.
+        /// Server address, ws://HOST:PORT or wss://HOST:PORT; or several nodes of one
+        /// deployment, comma-separated (ws://A:1,ws://B:2): the SDK connects to the first that
+        /// answers, and when a node goes down it reconnects to another and resyncs.
         #[arg(long)]
         server: String,
         /// The app's SDKAppID (default: $PIGEON_SDK_APP_ID).

@@ -567,7 +567,9 @@ impl Chat {
             .unwrap_or("file")
             .to_owned();
         let second = local.get("second").and_then(Value::as_u64).unwrap_or(0);
-        let (https, authority) = http_base(&self.options().server_url)?;
+        // The node this session is connected to: with several addresses, the first one may be
+        // the node that is down.
+        let (https, authority) = http_base(self.inner().current_server_url())?;
         let tls = if https {
             Some(crate::tls::client_config(self.ca_file())?)
         } else {

@@ -43,14 +43,16 @@ use conn::Conn;
 use pigeon_proto::error::code;
 use state::State;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// How to reach the server and where to keep the cache.
 #[derive(Debug, Clone)]
 pub struct ChatOptions {
-    /// `ws://host:port` of a pigeon-server.
+    /// `ws://host:port` of a pigeon-server, or several comma-separated
+    /// (`ws://a:1,ws://b:2`): nodes of one deployment, tried in turn when one cannot be
+    /// reached (see [`ChatOptions::server_urls`]).
     pub server_url: String,
     /// The app's SDKAppID.
     pub sdk_app_id: u64,
@@ -58,6 +60,30 @@ pub struct ChatOptions {
     pub data_dir: PathBuf,
     /// Login platform; sessions beyond the server's per-platform limit kick older ones.
     pub platform: String,
+}
+
+impl ChatOptions {
+    /// The addresses in `server_url`, split at commas and trimmed, empty entries dropped.
+    /// A `server_url` with no address at all is returned as it is, so connecting to it fails
+    /// with the same error as before lists were accepted.
+    pub fn server_urls(&self) -> Vec<String> {
+        split_server_urls(&self.server_url)
+    }
+}
+
+/// [`ChatOptions::server_urls`] on a bare string.
+pub fn split_server_urls(server_url: &str) -> Vec<String> {
+    let urls: Vec<String> = server_url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if urls.is_empty() {
+        vec![server_url.to_owned()]
+    } else {
+        urls
+    }
 }
 
 type Handler = Box<dyn Fn(&Event) + Send + Sync>;
@@ -89,6 +115,11 @@ pub(crate) struct Inner {
     pub(crate) ca_file: Option<PathBuf>,
     /// Ping interval and silence timeout, read by each new connection.
     heartbeat: Mutex<session::Heartbeat>,
+    /// `opts.server_urls()`, split once.
+    server_urls: Vec<String>,
+    /// Index in `server_urls` of the address of the live connection, or of the last one that
+    /// worked: reconnects start there, and uploads go to it.
+    active_server: AtomicUsize,
 }
 
 impl Chat {
@@ -103,6 +134,7 @@ impl Chat {
     /// constructor rather than a `ChatOptions` field, so existing struct literals still build.)
     pub fn create_with_ca_file(opts: ChatOptions, ca_file: Option<PathBuf>) -> Self {
         let (conn, _) = watch::channel(None);
+        let server_urls = opts.server_urls();
         Self {
             inner: Arc::new(Inner {
                 opts,
@@ -117,6 +149,8 @@ impl Chat {
                 plugins: Mutex::new(Vec::new()),
                 ca_file,
                 heartbeat: Mutex::new(session::Heartbeat::default()),
+                server_urls,
+                active_server: AtomicUsize::new(0),
             }),
         }
     }
@@ -129,6 +163,12 @@ impl Chat {
     /// The options this instance was created with.
     pub fn options(&self) -> &ChatOptions {
         &self.inner.opts
+    }
+
+    /// The server address in use: the live connection's, else the last one that worked (the
+    /// first of [`ChatOptions::server_urls`] before any did). File URLs and downloads go to it.
+    pub fn current_server_url(&self) -> String {
+        self.inner.current_server_url().to_owned()
     }
 
     /// Sets the heartbeat (ping interval, silence timeout) for connections made from now on;
@@ -204,6 +244,30 @@ impl Inner {
         self.emit_all(vec![Event::new(name, data)]);
     }
 
+    /// The server addresses, in the order given.
+    pub(crate) fn server_urls(&self) -> &[String] {
+        &self.server_urls
+    }
+
+    /// Index of the address of the live connection (or of the last one that worked).
+    pub(crate) fn active_server(&self) -> usize {
+        self.active_server.load(Ordering::Relaxed)
+    }
+
+    /// Records that the connection to address `i` is up.
+    pub(crate) fn set_active_server(&self, i: usize) {
+        self.active_server.store(i, Ordering::Relaxed);
+    }
+
+    /// The address of the live connection (or of the last one that worked; the first one
+    /// before any did): where uploads go, since a node serves the files of the deployment.
+    pub(crate) fn current_server_url(&self) -> &str {
+        self.server_urls
+            .get(self.active_server())
+            .or(self.server_urls.first())
+            .map_or(self.opts.server_url.as_str(), String::as_str)
+    }
+
     /// The live connection, if any.
     pub(crate) fn conn(&self) -> Option<Arc<Conn>> {
         self.conn.borrow().clone().filter(|c| !c.is_closed())
@@ -237,5 +301,34 @@ impl Inner {
             return Err(ImError::new(code::USER_NOT_LOGGED_IN, "not logged in"));
         }
         Ok(st.user_id.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_server_urls;
+
+    #[test]
+    fn one_address_is_kept_as_is() {
+        assert_eq!(split_server_urls("ws://a:1"), vec!["ws://a:1"]);
+        assert_eq!(
+            split_server_urls("wss://chat.example/ws"),
+            vec!["wss://chat.example/ws"]
+        );
+    }
+
+    #[test]
+    fn a_list_is_split_and_trimmed() {
+        assert_eq!(
+            split_server_urls(" ws://a:1 , ws://b:2,,ws://c:3, "),
+            vec!["ws://a:1", "ws://b:2", "ws://c:3"]
+        );
+    }
+
+    #[test]
+    fn nothing_usable_is_returned_unchanged() {
+        // So connecting fails with the same error as before lists were accepted.
+        assert_eq!(split_server_urls(""), vec![""]);
+        assert_eq!(split_server_urls(" , "), vec![" , "]);
     }
 }

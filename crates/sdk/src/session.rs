@@ -1,5 +1,8 @@
 //! A login session: connect and log in, sync what was missed, apply pushes in inbox order,
 //! ping, and on any loss reconnect with backoff, reporting NET_STATE_CHANGE on the way.
+//! With several server addresses, each connect tries them in turn (see [`try_order`]); the
+//! login and resync after a reconnect are the same whichever node answers, since the inbox
+//! cursor is per user, not per node.
 
 use crate::conn::Conn;
 use crate::state::PendingEntry;
@@ -152,9 +155,9 @@ fn is_auth_error(e: &ImError) -> bool {
 async fn connect_login(
     inner: &Inner,
     creds: &Credentials,
+    url: &str,
 ) -> Result<(Arc<Conn>, mpsc::UnboundedReceiver<Push>, LoginReply), ImError> {
-    let (conn, pushes) =
-        Conn::connect_with_ca(&inner.opts.server_url, inner.ca_file.as_deref()).await?;
+    let (conn, pushes) = Conn::connect_with_ca(url, inner.ca_file.as_deref()).await?;
     let login = Login {
         user_id: creds.user_id.clone(),
         user_sig: creds.user_sig.clone(),
@@ -169,6 +172,57 @@ async fn connect_login(
             Err(e)
         }
     }
+}
+
+/// The order in which to try `n` server addresses: each once, starting at `last_good` (the
+/// one that worked last), or, when the live connection to `failed` just dropped, right after
+/// it, so a node that went down is tried last rather than first (it is still tried: with one
+/// node, or a node restarted in place, it is the one that comes back).
+pub(crate) fn try_order(n: usize, last_good: usize, failed: Option<usize>) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let start = match failed {
+        // `f % n + 1 <= n`: no overflow whatever `f` is.
+        Some(f) => (f % n + 1) % n,
+        None => last_good % n,
+    };
+    (0..n).map(|k| (start + k) % n).collect()
+}
+
+/// A connection that logged in, with the index of its address.
+type Connected = (usize, Arc<Conn>, mpsc::UnboundedReceiver<Push>, LoginReply);
+
+/// One round over the server addresses in `order`, without waiting between them: the first
+/// that accepts the login wins. A node that cannot be reached (or fails otherwise) moves on
+/// to the next address at once; a refused login ends the round, since every node of a
+/// deployment checks the same credentials. After a round of failures, the last error.
+async fn connect_round(
+    inner: &Inner,
+    creds: &Credentials,
+    order: &[usize],
+) -> Result<Connected, ImError> {
+    let urls = inner.server_urls();
+    let mut last_error = None;
+    for &i in order {
+        let Some(url) = urls.get(i) else { continue };
+        match connect_login(inner, creds, url).await {
+            Ok((conn, pushes, reply)) => {
+                tracing::info!(server = %url, "connected and logged in");
+                return Ok((i, conn, pushes, reply));
+            }
+            Err(e) if is_auth_error(&e) => return Err(e),
+            Err(e) => {
+                if urls.len() > 1 {
+                    tracing::info!(server = %url, error = %e, "server unreachable; trying the next address");
+                } else {
+                    tracing::debug!(server = %url, error = %e, "server unreachable");
+                }
+                last_error = Some(e);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| crate::conn::network_error("no server address")))
 }
 
 impl Inner {
@@ -455,17 +509,25 @@ pub(crate) async fn run(
     let gen = creds.generation;
     let mut first = Some(first);
     let mut failures: u32 = 0;
+    // The address whose live connection just dropped: the next round starts after it.
+    let mut failed: Option<usize> = None;
     loop {
         if *stop.borrow() {
             return;
         }
+        let order = try_order(
+            inner.server_urls().len(),
+            inner.active_server(),
+            failed.take(),
+        );
         let attempt = tokio::select! {
-            r = connect_login(&inner, &creds) => r,
+            r = connect_round(&inner, &creds, &order) => r,
             _ = stop.changed() => return,
         };
         match attempt {
-            Ok((conn, pushes, reply)) => {
+            Ok((server, conn, pushes, reply)) => {
                 failures = 0;
+                inner.set_active_server(server);
                 if let Some(f) = first.take() {
                     let _ = f.send(FirstResult::Online);
                 }
@@ -485,7 +547,14 @@ pub(crate) async fn run(
                         return;
                     }
                     Outcome::Lost if *stop.borrow() => return,
-                    Outcome::Lost => inner.set_net_state(gen, types::NET_STATE_CONNECTING),
+                    Outcome::Lost => {
+                        tracing::info!(
+                            server = %inner.current_server_url(),
+                            "connection lost; reconnecting"
+                        );
+                        failed = Some(server);
+                        inner.set_net_state(gen, types::NET_STATE_CONNECTING);
+                    }
                 }
             }
             Err(e) if is_auth_error(&e) => {
@@ -504,6 +573,7 @@ pub(crate) async fn run(
                 }
                 return;
             }
+            // A whole round of addresses failed: only now the backoff below applies.
             Err(e) => {
                 if let Some(f) = first.take() {
                     if !creds.offline_ok {
@@ -528,6 +598,66 @@ pub(crate) async fn run(
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::try_order;
+
+    #[test]
+    fn one_address_is_always_tried() {
+        assert_eq!(try_order(1, 0, None), vec![0]);
+        assert_eq!(try_order(1, 0, Some(0)), vec![0]);
+        assert_eq!(try_order(1, 5, Some(7)), vec![0]);
+    }
+
+    #[test]
+    fn no_address_gives_nothing_to_try() {
+        assert!(try_order(0, 0, None).is_empty());
+        assert!(try_order(0, 3, Some(1)).is_empty());
+    }
+
+    #[test]
+    fn a_connect_starts_at_the_last_good_address_and_wraps() {
+        assert_eq!(try_order(3, 0, None), vec![0, 1, 2]);
+        assert_eq!(try_order(3, 1, None), vec![1, 2, 0]);
+        assert_eq!(try_order(3, 2, None), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn a_dropped_connection_starts_after_its_address_and_tries_it_last() {
+        assert_eq!(try_order(3, 0, Some(0)), vec![1, 2, 0]);
+        assert_eq!(try_order(3, 2, Some(2)), vec![0, 1, 2]);
+        assert_eq!(try_order(2, 1, Some(1)), vec![0, 1]);
+        // The failed address wins over the last good one.
+        assert_eq!(try_order(4, 3, Some(1)), vec![2, 3, 0, 1]);
+    }
+
+    #[test]
+    fn out_of_range_indexes_wrap_instead_of_panicking() {
+        assert_eq!(try_order(3, 4, None), vec![1, 2, 0]);
+        assert_eq!(try_order(3, 0, Some(usize::MAX)), {
+            let f = usize::MAX % 3;
+            vec![(f + 1) % 3, (f + 2) % 3, f]
+        });
+    }
+
+    #[test]
+    fn every_order_is_a_permutation() {
+        for n in 1..6 {
+            for last in 0..n {
+                for failed in std::iter::once(None).chain((0..n).map(Some)) {
+                    let mut o = try_order(n, last, failed);
+                    o.sort_unstable();
+                    assert_eq!(
+                        o,
+                        (0..n).collect::<Vec<_>>(),
+                        "n={n} last={last} failed={failed:?}"
+                    );
+                }
+            }
         }
     }
 }
