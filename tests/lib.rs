@@ -55,6 +55,55 @@ pub struct Server {
     pub tls: bool,
     /// When set, the server logs at `trace` into this file instead of `warn` to stderr.
     log_to: Option<PathBuf>,
+    /// The server's own PostgreSQL database, when the suite runs on PostgreSQL.
+    pub pg_url: Option<String>,
+}
+
+/// Where a data dir records its server's PostgreSQL database, so a restart over the same dir
+/// finds the same state.
+const PG_URL_FILE: &str = "test-postgres-url";
+
+impl Server {
+    /// The server's store opened directly (its SQLite file, or its PostgreSQL database), for
+    /// checks made behind the server's back.
+    pub fn open_store(&self) -> pigeon_server::store::SqlStore {
+        match &self.pg_url {
+            Some(url) => pigeon_server::store::SqlStore::postgres(url, 2).expect("open PostgreSQL"),
+            None => pigeon_server::store::SqlStore::open(&self.dir.join("pigeon.sqlite3"))
+                .expect("open the store"),
+        }
+    }
+}
+
+/// The PostgreSQL server the suite runs on: `PIGEON_TEST_BACKEND=postgres` with
+/// `PIGEON_TEST_PG_URL` (scripts/services.sh starts one); None runs on SQLite.
+pub fn test_postgres() -> Option<String> {
+    if std::env::var("PIGEON_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    Some(
+        std::env::var("PIGEON_TEST_PG_URL")
+            .expect("PIGEON_TEST_BACKEND=postgres needs PIGEON_TEST_PG_URL"),
+    )
+}
+
+/// A new empty database on the test PostgreSQL server, as a URL.
+pub fn fresh_postgres_database(base: &str) -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let name = format!(
+        "pigeon_t{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        rand_suffix()
+    );
+    pigeon_server::db::create_postgres_database(base, &name).expect("create test database")
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos().into())
+        .unwrap_or(0)
 }
 
 impl Server {
@@ -77,6 +126,7 @@ impl Server {
             extra: extra.iter().map(|s| s.to_string()).collect(),
             tls: false,
             log_to: None,
+            pg_url: test_postgres().map(|b| fresh_postgres_database(&b)),
         };
         s.spawn();
         s
@@ -96,12 +146,16 @@ impl Server {
             extra: extra.iter().map(|s| s.to_string()).collect(),
             tls: false,
             log_to: Some(log.to_path_buf()),
+            pg_url: test_postgres().map(|b| fresh_postgres_database(&b)),
         };
         s.spawn();
         s
     }
 
     fn spawn(&mut self) {
+        if let Some(url) = &self.pg_url {
+            std::fs::write(self.dir.join(PG_URL_FILE), url).expect("note the database URL");
+        }
         let mut child = Command::new(bin("pigeon-server"))
             .arg("serve")
             .arg("--listen")
@@ -119,6 +173,8 @@ impl Server {
             )
             .env_remove("PIGEON_SDK_APP_ID")
             .env_remove("PIGEON_SECRET_KEY")
+            .env_remove("PIGEON_NATS_URL")
+            .env("PIGEON_POSTGRES_URL", self.pg_url.as_deref().unwrap_or(""))
             .stdout(Stdio::piped())
             .stderr(match &self.log_to {
                 Some(p) => std::fs::OpenOptions::new()
@@ -977,4 +1033,138 @@ pub fn server_with_config(config: &str) -> (Server, tempfile::TempDir) {
     std::fs::write(&path, config).expect("write config");
     let server = Server::start_with(&["--config", path.to_str().expect("utf-8 temp path")]);
     (server, dir)
+}
+
+impl Server {
+    /// Starts a server listening on `addr` (`127.0.0.1:PORT`, e.g. a [`free_port`] reserved
+    /// earlier) over the existing data dir `dir`: another node's, once that one is stopped
+    /// (two processes must never share one SQLite data dir). The same credentials.json means
+    /// the same SDKAppID and key, so UserSigs made by either stay valid. `dir` is left in
+    /// place when this server is dropped.
+    pub fn start_at(addr: &str, dir: &Path) -> Server {
+        let mut s = Server {
+            child: None,
+            dir: dir.to_path_buf(),
+            _tmp: None,
+            addr: addr.to_owned(),
+            app_id: 0,
+            key: String::new(),
+            extra: Vec::new(),
+            tls: false,
+            log_to: None,
+            // On PostgreSQL the other node's state is its database, named in its data dir.
+            pg_url: test_postgres().map(|b| {
+                std::fs::read_to_string(dir.join(PG_URL_FILE))
+                    .unwrap_or_else(|_| fresh_postgres_database(&b))
+            }),
+        };
+        s.spawn();
+        s
+    }
+}
+
+/// A NATS server for cluster tests: `PIGEON_TEST_NATS_URL` when set, else a private
+/// `nats-server` on a free loopback port, killed on drop.
+pub struct Nats {
+    child: Option<Child>,
+    /// `nats://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Nats {
+    /// Starts (or names) the NATS server and waits until it accepts connections.
+    pub fn start() -> Nats {
+        if let Ok(url) = std::env::var("PIGEON_TEST_NATS_URL") {
+            if !url.is_empty() {
+                return Nats { child: None, url };
+            }
+        }
+        let port = free_port();
+        let child = Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn nats-server (apt-get install nats-server, or set PIGEON_TEST_NATS_URL)");
+        let deadline = std::time::Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nats-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Nats {
+            child: Some(child),
+            url: format!("nats://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Nats {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// What the nodes of one test cluster share: a data dir (credentials, files and, without
+/// PostgreSQL, the SQLite database: WAL lets several processes use one file), the store and
+/// the NATS server.
+pub struct ClusterShare {
+    /// The shared data dir.
+    pub dir: tempfile::TempDir,
+    /// The nodes' `--config` file.
+    pub config: PathBuf,
+    /// The one PostgreSQL database of all nodes (when the suite runs on PostgreSQL).
+    pub pg_url: Option<String>,
+    /// The NATS server.
+    pub nats: Nats,
+}
+
+impl ClusterShare {
+    /// A new cluster: a NATS server, a data dir, and a fresh PostgreSQL database when the
+    /// suite runs on PostgreSQL (`extra_config` is appended to the nodes' config file).
+    pub fn new(extra_config: &str) -> ClusterShare {
+        let nats = Nats::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pg_url = test_postgres().map(|b| fresh_postgres_database(&b));
+        let mut toml = format!("[bus]\nbackend = \"nats\"\nurl = \"{}\"\n", nats.url);
+        if let Some(url) = &pg_url {
+            toml.push_str(&format!(
+                "[store]\nbackend = \"postgres\"\nurl = \"{url}\"\n"
+            ));
+        }
+        let toml = format!("{extra_config}\n{toml}");
+        let config = dir.path().join("cluster.toml");
+        std::fs::write(&config, toml).expect("write cluster config");
+        ClusterShare {
+            dir,
+            config,
+            pg_url,
+            nats,
+        }
+    }
+
+    /// Starts one more node (start them one after another: the first creates the
+    /// credentials and the schema).
+    pub fn node(&self) -> Server {
+        let config = self.config.to_str().expect("utf-8 temp path").to_owned();
+        let mut s = Server {
+            child: None,
+            dir: self.dir.path().to_path_buf(),
+            _tmp: None,
+            addr: format!("127.0.0.1:{}", free_port()),
+            app_id: 0,
+            key: String::new(),
+            extra: vec!["--config".into(), config],
+            tls: false,
+            log_to: None,
+            pg_url: self.pg_url.clone(),
+        };
+        s.spawn();
+        s
+    }
 }

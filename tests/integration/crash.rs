@@ -10,7 +10,7 @@
 use pigeon_proto::model::Message;
 use pigeon_proto::wire::{Login, SendMessage};
 use pigeon_sdk::conn::Conn;
-use pigeon_server::store::{SqliteStore, Store};
+use pigeon_server::store::Store;
 use pigeon_tests::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -400,7 +400,7 @@ async fn acked_messages_survive_repeated_sigkill_under_load() {
 
     // With the store's own queries on the data dir: every message whole, or absent.
     server.kill9();
-    let store = SqliteStore::open(&server.dir.join("pigeon.sqlite3")).expect("open the store");
+    let store = server.open_store();
     let mut stored_ids: HashSet<String> = HashSet::new();
     for (key, parties) in conversations() {
         let msgs = store

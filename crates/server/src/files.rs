@@ -13,6 +13,7 @@
 //! their metadata rows behind [`FileStore`]. A blob is only served once its row exists, and the
 //! row is written after the blob is in place, so a failed upload leaves nothing visible.
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::{AppState, Caller};
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
@@ -30,7 +31,6 @@ use pigeon_proto::files::{
 use pigeon_proto::model::Message;
 use pigeon_proto::wire::Op;
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::io::SeekFrom;

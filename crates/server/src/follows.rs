@@ -3,6 +3,7 @@
 //! as MY_FOLLOWING/MY_FOLLOWERS/MUTUAL_FOLLOWERS_LIST_UPDATED to every session of each user
 //! whose list changed, the caller's own session included (the SDK keeps no follow state).
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::invalid;
 use crate::to_json as to_value;
 use crate::{now, validate_user_id, AppState, Caller};
@@ -15,7 +16,6 @@ use pigeon_proto::follows::{
 };
 use pigeon_proto::wire::Op;
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, OnceLock};
@@ -332,7 +332,7 @@ pub trait FollowStore {
     fn follow_types(&self, me: &str, users: &[String]) -> crate::store::Result<Vec<u8>>;
 }
 
-fn follows(conn: &rusqlite::Connection, from: &str, to: &str) -> rusqlite::Result<bool> {
+fn follows(conn: &impl Exec, from: &str, to: &str) -> crate::db::Result<bool> {
     conn.query_row(
         "SELECT 1 FROM follows WHERE follower = ?1 AND followee = ?2",
         params![from, to],
@@ -439,7 +439,7 @@ impl FollowStore for crate::store::SqliteStore {
                 .query_map(params![me, before.unwrap_or(i64::MAX), take], |r| {
                     Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             let more = rows.len() > limit;
             let page: Vec<(i64, String)> = rows.into_iter().take(limit).collect();
             let next = if more {
@@ -455,7 +455,7 @@ impl FollowStore for crate::store::SqliteStore {
         self.with(|conn| {
             let mut out = Vec::with_capacity(users.len());
             for u in users {
-                let count = |sql: &str| -> rusqlite::Result<u64> {
+                let count = |sql: &str| -> crate::db::Result<u64> {
                     conn.query_row(sql, params![u], |r| r.get::<_, i64>(0))
                         .map(|n| u64::try_from(n).unwrap_or(0))
                 };

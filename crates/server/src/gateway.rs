@@ -1,6 +1,6 @@
 //! The WebSocket gateway: `GET /` (and `/ws`) upgrades to the Pigeon protocol, `GET /healthz`
 //! reports readiness. One task per connection: it logs the client in, then serves its requests
-//! in order and forwards pushes queued for it by the [`crate::hub::Hub`].
+//! in order and forwards pushes queued for it by the [`crate::hub::Bus`].
 
 use crate::hub::{EndReason, Registered};
 use crate::limits::Bucket;
@@ -41,6 +41,9 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 
 /// A write that cannot complete in this long means the peer is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a login waits for the bus to confirm the user's subscription (cluster bus).
+const SUBSCRIBE_WAIT: Duration = Duration::from_secs(5);
 
 /// Unauthenticated connections must log in within this long.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -322,9 +325,17 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>
         }
         match login(&st, req.data) {
             Ok((login, reply)) => {
-                let reg = st
-                    .hub
+                let mut reg = st
+                    .bus
                     .register(&login.user_id, &login.instance_id, &login.platform);
+                // With several nodes, pushes published elsewhere reach this session only once
+                // the node's subscription is in place: wait for it (briefly) before the reply,
+                // so whatever the client's first sync misses is pushed.
+                if let Some(ready) = reg.ready.take() {
+                    if tokio::time::timeout(SUBSCRIBE_WAIT, ready).await.is_err() {
+                        warn!(user = %login.user_id, "bus subscription not confirmed in time");
+                    }
+                }
                 let caller = Caller {
                     user_id: login.user_id.clone(),
                     session: reg.id,
@@ -334,7 +345,8 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>
                 let expires_at = reply.expires_at;
                 let data = serde_json::to_value(&reply).unwrap_or_default();
                 if !send_reply(&mut socket, Reply::ok(req.id, data)).await {
-                    st.hub.unregister(&caller.user_id, caller.session);
+                    // Never announced online, so there is no offline to announce either.
+                    let _ = st.bus.unregister(&caller.user_id, caller.session);
                     return;
                 }
                 break (caller, reg, expires_at, login.platform);
@@ -348,11 +360,11 @@ async fn connection(st: Arc<AppState>, mut socket: WebSocket, ip: Option<IpAddr>
             }
         }
     };
-    profiles::session_started(&st, &caller);
+    profiles::session_started(&st, &caller, reg.first_anywhere);
     crate::webhooks::session_started(&st, &caller, ip, &platform);
     let how = serve_session(&st, &mut socket, &caller, reg, expires_at, &mut bucket).await;
-    st.hub.unregister(&caller.user_id, caller.session);
-    profiles::session_ended(&st, &caller);
+    let last_anywhere = st.bus.unregister(&caller.user_id, caller.session);
+    profiles::session_ended(&st, &caller, last_anywhere);
     crate::webhooks::session_ended(&st, &caller, how);
     let _ = socket.send(WsMessage::Close(None)).await;
     debug!(user = %caller.user_id, session = caller.session, "session ended");

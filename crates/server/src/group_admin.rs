@@ -8,6 +8,7 @@
 //! sessions only, as the seed describes ("all online admins receive ...").
 
 use crate::conversations::group_key;
+use crate::db::{params, Exec, OptionalExtension, TransactionBehavior};
 use crate::group_no_permission as no_permission;
 use crate::groups::{live, view, SYSTEM_SENDER};
 use crate::invalid;
@@ -30,7 +31,6 @@ use pigeon_proto::group_admin::{
 use pigeon_proto::model::{Group, Message};
 use pigeon_proto::wire::{GroupReply, Op, Push};
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -401,10 +401,8 @@ pub fn online_count(st: &AppState, c: &Caller, group_id: &str) -> Result<OnlineM
     let g = live_group(st, group_id)?;
     member_role(st, &g, &c.user_id)?;
     let members = st.db(|s| s.members(group_id))?;
-    let member_count = members
-        .iter()
-        .filter(|m| st.bus.is_online(&m.user_id))
-        .count() as u64;
+    let ids: Vec<String> = members.into_iter().map(|m| m.user_id).collect();
+    let member_count = st.bus.online_among(&ids).len() as u64;
     Ok(OnlineMemberCount { member_count })
 }
 
@@ -817,20 +815,14 @@ pub trait GroupAdminStore {
     fn counters(&self, group_id: &str) -> crate::store::Result<BTreeMap<String, i64>>;
 }
 
-fn attrs_of(
-    conn: &rusqlite::Connection,
-    group_id: &str,
-) -> rusqlite::Result<BTreeMap<String, String>> {
+fn attrs_of(conn: &impl Exec, group_id: &str) -> crate::db::Result<BTreeMap<String, String>> {
     let mut stmt =
         conn.prepare_cached("SELECT key, value FROM group_attributes WHERE group_id = ?1")?;
     let rows = stmt.query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
 
-fn counters_of(
-    conn: &rusqlite::Connection,
-    group_id: &str,
-) -> rusqlite::Result<BTreeMap<String, i64>> {
+fn counters_of(conn: &impl Exec, group_id: &str) -> crate::db::Result<BTreeMap<String, i64>> {
     let mut stmt =
         conn.prepare_cached("SELECT key, value FROM group_counters WHERE group_id = ?1")?;
     let rows = stmt.query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -954,7 +946,7 @@ impl GroupAdminStore for crate::store::SqliteStore {
                     })
                 },
             )?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -1120,7 +1112,7 @@ impl GroupAdminStore for crate::store::SqliteStore {
             // The increment itself is done by SQL on the stored value, inside the transaction.
             let value: i64 = tx.query_row(
                 "INSERT INTO group_counters (group_id, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(group_id, key) DO UPDATE SET value = value + excluded.value
+                 ON CONFLICT(group_id, key) DO UPDATE SET value = group_counters.value + excluded.value
                  RETURNING value",
                 params![group_id, key, delta],
                 |r| r.get(0),

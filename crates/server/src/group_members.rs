@@ -4,6 +4,7 @@
 //! nothing. Changes post a group tip (`crate::groups::tip`) so every member's sessions get
 //! MESSAGE_RECEIVED, and users whose own view of the group changed get GROUP_LIST_UPDATED.
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::group_no_permission as no_permission;
 use crate::invalid;
 use crate::store::MemberRow;
@@ -23,7 +24,6 @@ use pigeon_proto::group_members::{
 use pigeon_proto::model::Group;
 use pigeon_proto::wire::{Op, Push};
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -964,7 +964,7 @@ pub trait GroupMemberStore {
     fn marked_members(&self, group_id: &str, mark: u64) -> crate::store::Result<Vec<String>>;
 }
 
-fn info_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(MemberRow, u64, String)> {
+fn info_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<(MemberRow, u64, String)> {
     Ok((
         MemberRow {
             user_id: r.get(0)?,
@@ -988,22 +988,6 @@ fn to_info(
 }
 
 const INFO_COLS: &str = "user_id, role, join_time, name_card, mute_until, custom_fields";
-
-/// Whether the groups table has the mute-all column (added by group administration);
-/// without it nobody is muted by it.
-fn mute_all_column(conn: &rusqlite::Connection) -> crate::store::Result<Option<&'static str>> {
-    for col in ["mute_all", "mute_all_members"] {
-        let n: i64 = conn.query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('groups') WHERE name = ?1",
-            [col],
-            |r| r.get(0),
-        )?;
-        if n > 0 {
-            return Ok(Some(col));
-        }
-    }
-    Ok(None)
-}
 
 impl GroupMemberStore for crate::store::SqliteStore {
     fn member_info(
@@ -1032,7 +1016,7 @@ impl GroupMemberStore for crate::store::SqliteStore {
                  ORDER BY join_time, user_id"
             ))?;
             let rows = stmt.query_map([group_id], info_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            Ok(rows.collect::<crate::db::Result<Vec<_>>>()?)
         })?;
         raw.into_iter().map(to_info).collect()
     }
@@ -1043,18 +1027,11 @@ impl GroupMemberStore for crate::store::SqliteStore {
         user_id: &str,
     ) -> crate::store::Result<Option<(String, u64, String, bool)>> {
         self.with(|conn| {
-            let mute_all = match mute_all_column(conn)? {
-                // The column name is one of two constants, never input.
-                Some(col) => format!("g.{col}"),
-                None => "0".to_owned(),
-            };
             Ok(conn
                 .query_row(
-                    &format!(
-                        "SELECT m.role, m.mute_until, g.owner_id, {mute_all} FROM group_members m
-                         JOIN groups g ON g.group_id = m.group_id
-                         WHERE m.group_id = ?1 AND m.user_id = ?2"
-                    ),
+                    "SELECT m.role, m.mute_until, g.owner_id, g.mute_all FROM group_members m
+                     JOIN groups g ON g.group_id = m.group_id
+                     WHERE m.group_id = ?1 AND m.user_id = ?2",
                     [group_id, user_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)? != 0)),
                 )
@@ -1283,7 +1260,7 @@ impl GroupMemberStore for crate::store::SqliteStore {
                  WHERE k.group_id = ?1 AND k.mark = ?2",
             )?;
             let rows = stmt.query_map(params![group_id, mark], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 }

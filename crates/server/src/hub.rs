@@ -2,10 +2,10 @@
 //! outgoing queue is bounded; a client too slow to drain it is disconnected and resyncs on
 //! reconnect, so one slow reader cannot grow the server's memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 /// Frames queued per session before it counts as too slow.
 pub const SESSION_QUEUE: usize = 1024;
@@ -73,13 +73,35 @@ impl EndSignal {
     }
 }
 
-/// Delivers frames to users' sessions. One implementation per deployment: in-process for one
-/// node, a message bus for several.
+/// Delivers frames to users' sessions and answers who is online. One implementation per
+/// deployment: in-process for one node ([`Hub`]), NATS plus Store-kept presence for several
+/// ([`crate::cluster::ClusterBus`]).
 pub trait Bus: Send + Sync + 'static {
     /// Sends `frame` to every session of `user_id` except `except`.
     fn send_to_user(&self, user_id: &str, frame: Arc<str>, except: Option<SessionId>);
     /// Whether `user_id` has any session.
     fn is_online(&self, user_id: &str) -> bool;
+    /// Those of `ids` that have any session (one batch look-up instead of one per user).
+    fn online_among(&self, ids: &[String]) -> HashSet<String> {
+        ids.iter()
+            .filter(|id| self.is_online(id))
+            .cloned()
+            .collect()
+    }
+    /// (users, sessions) online.
+    fn online_counts(&self) -> (usize, usize);
+    /// The platforms `user_id` has sessions on, one entry per session.
+    fn platforms_of(&self, user_id: &str) -> Vec<String>;
+    /// Ends every session of `user_id` with `reason`.
+    fn end_user(&self, user_id: &str, reason: EndReason);
+    /// Adds a session on this node, applying the login rules (same instance replaced, over
+    /// the per-platform limit the oldest kicked).
+    fn register(&self, user_id: &str, instance_id: &str, platform: &str) -> Registered;
+    /// Removes a session that ended. `Some(last)` says whether it was the user's last session
+    /// anywhere; `None` leaves that to the caller (the in-process bus).
+    fn unregister(&self, user_id: &str, id: SessionId) -> Option<bool>;
+    /// Called once the sessions have drained at shutdown.
+    fn stop(&self) {}
 }
 
 /// Sessions on this node.
@@ -101,6 +123,12 @@ pub struct Registered {
     pub rx: mpsc::Receiver<Arc<str>>,
     /// Where it is told to end.
     pub end: Arc<EndSignal>,
+    /// Resolves once pushes published anywhere reach this session (the cluster bus's
+    /// subscription is in place); `None` when they already do.
+    pub ready: Option<oneshot::Receiver<()>>,
+    /// Whether this is the user's first session anywhere, when the bus knows (cluster);
+    /// `None` leaves the decision to the caller.
+    pub first_anywhere: Option<bool>,
 }
 
 impl Hub {
@@ -155,7 +183,13 @@ impl Hub {
         if self.shutting_down.load(Ordering::SeqCst) {
             end.end(EndReason::ShuttingDown);
         }
-        Registered { id, rx, end }
+        Registered {
+            id,
+            rx,
+            end,
+            ready: None,
+            first_anywhere: None,
+        }
     }
 
     /// Removes a session that ended.
@@ -209,6 +243,16 @@ impl Hub {
 }
 
 impl Hub {
+    /// Ends one session of `user_id` (a cross-node kick); unknown sessions are ignored.
+    pub fn end_session(&self, user_id: &str, id: SessionId, reason: EndReason) {
+        let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        for s in all.get(user_id).into_iter().flatten() {
+            if s.id == id {
+                s.end.end(reason.clone());
+            }
+        }
+    }
+
     /// (users, sessions) online on this node.
     pub fn online_counts(&self) -> (usize, usize) {
         let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
@@ -242,6 +286,27 @@ impl Bus for Hub {
     fn is_online(&self, user_id: &str) -> bool {
         let all = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         all.get(user_id).is_some_and(|l| !l.is_empty())
+    }
+
+    fn online_counts(&self) -> (usize, usize) {
+        Hub::online_counts(self)
+    }
+
+    fn platforms_of(&self, user_id: &str) -> Vec<String> {
+        Hub::platforms_of(self, user_id)
+    }
+
+    fn end_user(&self, user_id: &str, reason: EndReason) {
+        Hub::end_user(self, user_id, reason)
+    }
+
+    fn register(&self, user_id: &str, instance_id: &str, platform: &str) -> Registered {
+        Hub::register(self, user_id, instance_id, platform)
+    }
+
+    fn unregister(&self, user_id: &str, id: SessionId) -> Option<bool> {
+        Hub::unregister(self, user_id, id);
+        None
     }
 }
 

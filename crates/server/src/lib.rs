@@ -12,8 +12,10 @@
 //! - [`metrics`]: the counters and histograms behind `GET /metrics`.
 //! - [`limits`]: rate limits, connection and upload bounds (docs/limits.md).
 
+pub mod cluster;
 pub mod conversations;
 pub mod credentials;
+pub mod db;
 pub mod files;
 pub mod follows;
 pub mod gateway;
@@ -26,6 +28,7 @@ pub mod message_extras;
 pub mod message_ops;
 pub mod messages;
 pub mod metrics;
+pub mod presence;
 pub mod profiles;
 pub mod relations;
 pub mod rest;
@@ -75,6 +78,64 @@ pub struct Config {
     pub limits: limits::LimitsConfig,
     /// `[tls]`: serve wss:// and https:// with this certificate and key (plain when absent).
     pub tls: Option<tls::TlsConfig>,
+    /// `[store]`: embedded SQLite (default) or a shared PostgreSQL.
+    pub store: StoreConfig,
+    /// `[bus]`: in-process (default, one node) or NATS (several nodes).
+    pub bus: BusConfig,
+}
+
+/// Which database holds the server's state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// One SQLite file in the data directory: zero setup, one node.
+    #[default]
+    Sqlite,
+    /// A PostgreSQL database shared by every node.
+    Postgres,
+}
+
+/// `[store]` settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// The backend.
+    pub backend: StoreBackend,
+    /// PostgreSQL connection string (`postgres://user:pass@host:port/db` or key=value form).
+    pub url: String,
+    /// Connections this node keeps open to PostgreSQL.
+    pub pool_size: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            backend: StoreBackend::Sqlite,
+            url: String::new(),
+            pool_size: 16,
+        }
+    }
+}
+
+/// How pushes reach sessions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BusBackend {
+    /// Sessions on this node only.
+    #[default]
+    Local,
+    /// A NATS server connecting every node.
+    Nats,
+}
+
+/// `[bus]` settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BusConfig {
+    /// The backend.
+    pub backend: BusBackend,
+    /// NATS server URL(s), comma-separated (`nats://127.0.0.1:4222`).
+    pub url: String,
 }
 
 impl Default for Config {
@@ -92,6 +153,8 @@ impl Default for Config {
             drain_timeout_secs: 10,
             limits: limits::LimitsConfig::default(),
             tls: None,
+            store: StoreConfig::default(),
+            bus: BusConfig::default(),
         }
     }
 }

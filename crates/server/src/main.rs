@@ -4,7 +4,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pigeon_server::credentials::{Credentials, Source};
 use pigeon_server::hub::Hub;
-use pigeon_server::store::SqliteStore;
+use pigeon_server::store::SqlStore;
+use pigeon_server::StoreBackend;
 use pigeon_server::{gateway, usersig, AppState, Config};
 use std::future::IntoFuture;
 use std::io::Write;
@@ -55,6 +56,12 @@ enum Command {
         /// PEM private key of --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Keep state in this PostgreSQL database instead of SQLite (`[store]` in the config).
+        #[arg(long, env = "PIGEON_POSTGRES_URL")]
+        postgres_url: Option<String>,
+        /// Reach the other nodes through this NATS server (`[bus]` in the config).
+        #[arg(long, env = "PIGEON_NATS_URL")]
+        nats_url: Option<String>,
     },
     /// Print a UserSig for a user of this server's app.
     Usersig {
@@ -135,6 +142,8 @@ fn main() -> anyhow::Result<()> {
             log_level: _,
             tls_cert,
             tls_key,
+            postgres_url,
+            nats_url,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -158,6 +167,14 @@ fn main() -> anyhow::Result<()> {
             }
             if dev_sign_in {
                 cfg.dev_sign_in = true;
+            }
+            if let Some(url) = postgres_url.filter(|u| !u.is_empty()) {
+                cfg.store.backend = StoreBackend::Postgres;
+                cfg.store.url = url;
+            }
+            if let Some(url) = nats_url.filter(|u| !u.is_empty()) {
+                cfg.bus.backend = pigeon_server::BusBackend::Nats;
+                cfg.bus.url = url;
             }
             if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
                 cfg.tls = Some(pigeon_server::tls::TlsConfig { cert, key });
@@ -202,8 +219,18 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     let (creds, source) = Credentials::load_or_create(&cfg.data_dir)?;
-    let store =
-        SqliteStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?;
+    let store = match cfg.store.backend {
+        StoreBackend::Sqlite => {
+            SqlStore::open(&cfg.data_dir.join("pigeon.sqlite3")).context("opening database")?
+        }
+        StoreBackend::Postgres => {
+            if cfg.store.url.is_empty() {
+                anyhow::bail!("[store] backend = \"postgres\" needs a url");
+            }
+            SqlStore::postgres(&cfg.store.url, cfg.store.pool_size)
+                .context("connecting to PostgreSQL")?
+        }
+    };
     let stale = pigeon_server::files::clear_staging(&cfg.data_dir);
     if stale > 0 {
         tracing::info!(
@@ -221,14 +248,36 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
     let hub = Arc::new(Hub::new(cfg.max_logins_per_platform));
+    let store: Arc<dyn pigeon_server::store::Store> = Arc::new(store);
+    // The bus: this node's hub alone, or the hub plus NATS and Store-kept presence.
+    let cluster = match cfg.bus.backend {
+        pigeon_server::BusBackend::Local => None,
+        pigeon_server::BusBackend::Nats => Some(
+            pigeon_server::cluster::ClusterBus::connect(
+                &cfg.bus.url,
+                creds.sdk_app_id,
+                hub.clone(),
+                store.clone(),
+                cfg.max_logins_per_platform,
+            )
+            .await?,
+        ),
+    };
+    let bus: Arc<dyn pigeon_server::hub::Bus> = match &cluster {
+        Some(c) => c.clone(),
+        None => hub.clone(),
+    };
     let creds_path = pigeon_server::credentials::path_in(&cfg.data_dir);
     let state = Arc::new(AppState {
-        store: Arc::new(store),
-        bus: hub.clone(),
+        store,
+        bus,
         hub,
         creds: creds.clone(),
         config: cfg,
     });
+    if let Some(c) = cluster {
+        tokio::spawn(pigeon_server::cluster::run(state.clone(), c));
+    }
     {
         let mut out = std::io::stdout().lock();
         match source {
@@ -314,6 +363,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     if tokio::time::timeout_at(deadline, drained).await.is_err() {
         tracing::warn!("drain timeout: exiting with sessions still open");
     }
+    // Cluster: this node's presence goes with it.
+    state.bus.stop();
     tracing::info!("stopped");
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! Only `http://` URLs are supported (no TLS client, to keep the build small).
 
 use crate::conversations::{c2c_key, group_key};
+use crate::db::{params, Exec, OptionalExtension};
 use crate::invalid;
 use crate::reply_json as to_value;
 use crate::{AppState, Caller};
@@ -24,7 +25,6 @@ use pigeon_proto::message_extras::*;
 use pigeon_proto::model::Message;
 use pigeon_proto::wire::Op;
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -1238,10 +1238,8 @@ impl MessageExtrasStore for crate::store::SqliteStore {
                 let mut stmt = tx.prepare(
                     "SELECT key, value, owner FROM message_extensions WHERE message_id = ?1 ORDER BY key",
                 )?;
-                let rows = stmt
-                    .query_map([message_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                rows
+                stmt.query_map([message_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<Vec<_>, _>>()?
             };
             let targets: Vec<String> = match keys {
                 Some(k) => k.to_vec(),
@@ -1447,9 +1445,15 @@ impl MessageExtrasStore for crate::store::SqliteStore {
                    AND (h.seq IS NULL OR m.seq > h.seq)
                    AND NOT EXISTS (SELECT 1 FROM message_deletions d
                                    WHERE d.user_id = i.user_id AND d.message_id = m.id)
-                   AND COALESCE(json_extract(m.body, '$.isRevoked'), 0) = 0",
+                   AND ",
             );
-            let mut args: Vec<rusqlite::types::Value> = vec![
+            let pg = conn.dialect() == crate::db::Dialect::Postgres;
+            sql.push_str(if pg {
+                "COALESCE(m.body::jsonb #>> '{isRevoked}', 'false') = 'false'"
+            } else {
+                "COALESCE(json_extract(m.body, '$.isRevoked'), 0) = 0"
+            });
+            let mut args: Vec<crate::db::Value> = vec![
                 user.to_owned().into(),
                 (f.time_from as i64).into(),
                 (f.time_to as i64).into(),
@@ -1471,6 +1475,18 @@ impl MessageExtrasStore for crate::store::SqliteStore {
             let joiner = if f.match_all { " AND " } else { " OR " };
             if f.keywords.is_empty() {
                 // Senders and/or types only: no text condition.
+            } else if pg {
+                // PostgreSQL keeps the searchable text in message_search, under a trigram
+                // index that serves LIKE at any keyword length.
+                let parts = vec!["lower(s.text) LIKE ? ESCAPE '\\'"; f.keywords.len()];
+                sql.push_str(" AND m.id IN (SELECT s.message_id FROM message_search s WHERE ");
+                sql.push_str(&parts.join(joiner));
+                sql.push(')');
+                args.extend(
+                    f.keywords
+                        .iter()
+                        .map(|k| like_pattern(&k.to_lowercase()).into()),
+                );
             } else if f.keywords.iter().all(|k| k.chars().count() >= 3) {
                 // The trigram index finds substrings of three characters or more.
                 let query: Vec<String> = f
@@ -1505,7 +1521,7 @@ impl MessageExtrasStore for crate::store::SqliteStore {
             args.push(MAX_SEARCH_ROWS.into());
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt
-                .query_map(rusqlite::params_from_iter(args), |r| {
+                .query_map(crate::db::params_from_iter(args), |r| {
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;

@@ -15,6 +15,7 @@
 //!   see a message carrying the key, or a merged history that nests it.
 
 use crate::conversations::{self, c2c_key, group_key, Target};
+use crate::db::{params, Exec, OptionalExtension};
 use crate::invalid;
 use crate::reply_json as to_value;
 use crate::{now, AppState, Caller};
@@ -30,7 +31,6 @@ use pigeon_proto::message_ops::{
 use pigeon_proto::model::{status, Message};
 use pigeon_proto::wire::{Op, Push};
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -907,7 +907,7 @@ impl MessageOpsStore for crate::store::SqliteStore {
                 "SELECT user_id, conv_id FROM conversations WHERE last_message_id = ?1",
             )?;
             let rows = stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -919,7 +919,7 @@ impl MessageOpsStore for crate::store::SqliteStore {
                  WHERE d.user_id = ?1 AND d.message_id IN (SELECT value FROM json_each(?2))",
             )?;
             let rows = stmt.query_map(params![user, list], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -947,7 +947,7 @@ impl MessageOpsStore for crate::store::SqliteStore {
                      AND last_message_id IN (SELECT value FROM json_each(?3))",
                 )?;
                 let rows = stmt.query_map(params![user, conv_key, list], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
+                rows.collect::<crate::db::Result<_>>()?
             };
             if !convs.is_empty() {
                 let newest: Option<(String, u64)> = tx
@@ -1098,7 +1098,7 @@ impl MessageOpsStore for crate::store::SqliteStore {
                    AND json_extract(body, '$.type') = 'TIMRelayElem'",
             )?;
             let rows = stmt.query_map([key], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -1107,7 +1107,7 @@ impl MessageOpsStore for crate::store::SqliteStore {
             let mut stmt =
                 conn.prepare_cached("SELECT parent_key FROM merger_links WHERE child_key = ?1")?;
             let rows = stmt.query_map([key], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 }

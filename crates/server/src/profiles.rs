@@ -3,6 +3,7 @@
 //! PROFILE_UPDATED and USER_STATUS_UPDATED events, the sender fields of outgoing messages, and
 //! the online/offline transitions driven by the gateway's session hooks.
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::invalid;
 use crate::reply_json as to_value;
 use crate::{validate_user_id, AppState, Caller};
@@ -19,7 +20,6 @@ use pigeon_proto::profiles::{
 };
 use pigeon_proto::wire::Op;
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
@@ -233,11 +233,12 @@ pub fn decorate(st: &AppState, m: &mut pigeon_proto::model::Message) -> Result<(
 /// The status of each of `ids` (all valid userIDs).
 fn statuses(st: &AppState, ids: &[String]) -> Result<Vec<UserStatus>, ImError> {
     let rows: HashMap<String, String> = st.db(|s| s.status_rows(ids))?.into_iter().collect();
+    let online = st.bus.online_among(ids);
     Ok(ids
         .iter()
         .map(|id| {
             let custom = rows.get(id);
-            let status_type = if st.bus.is_online(id) {
+            let status_type = if online.contains(id) {
                 USER_STATUS_ONLINE
             } else if custom.is_some() {
                 USER_STATUS_OFFLINE
@@ -398,10 +399,17 @@ fn hub_key(st: &AppState) -> usize {
 
 /// A session of `c.user_id` has logged in: remember that the user has logged in once
 /// (OFFLINE rather than UNLOGINED from now on) and, if it is their first session, tell the
-/// subscribers they are online.
-pub fn session_started(st: &AppState, c: &Caller) {
+/// subscribers they are online. `first_anywhere` is the cluster bus's answer from the shared
+/// presence; `None` (one node) decides from this node's sessions.
+pub fn session_started(st: &AppState, c: &Caller, first_anywhere: Option<bool>) {
     if let Err(e) = st.db(|s| s.mark_logged_in(&c.user_id, crate::now())) {
         tracing::warn!(user = %c.user_id, error = %e, "could not record the login");
+    }
+    if let Some(first) = first_anywhere {
+        if first {
+            announce(st, &c.user_id);
+        }
+        return;
     }
     // The decision and the announcement happen under one lock, so a login racing a logout
     // cannot announce online and offline out of order.
@@ -413,8 +421,15 @@ pub fn session_started(st: &AppState, c: &Caller) {
 }
 
 /// A session of `c.user_id` has ended: when it was their last one, tell the subscribers they
-/// are offline.
-pub fn session_ended(st: &AppState, c: &Caller) {
+/// are offline. `last_anywhere` is the cluster bus's answer from the shared presence; `None`
+/// (one node) decides from this node's sessions.
+pub fn session_ended(st: &AppState, c: &Caller, last_anywhere: Option<bool>) {
+    if let Some(last) = last_anywhere {
+        if last {
+            announce(st, &c.user_id);
+        }
+        return;
+    }
     let mut all = announced().lock().unwrap_or_else(|p| p.into_inner());
     let set = all.entry(hub_key(st)).or_default();
     if !st.bus.is_online(&c.user_id) && set.remove(&c.user_id) {

@@ -5,6 +5,7 @@
 //! the application list with its unread count, the friend groups or the blacklist, so an SDK
 //! never merges deltas.
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::invalid;
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::error::code as core_code;
@@ -19,7 +20,6 @@ use pigeon_proto::relations::{
 };
 use pigeon_proto::wire::{Empty, Op, UserFailure, UserRef};
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 
@@ -1117,7 +1117,7 @@ const FRIEND_SELECT: &str = "
              WHERE m.user_id = f.user_id AND m.friend_id = f.friend_id)
     FROM friends f";
 
-fn friend_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(FriendRow, String, String)> {
+fn friend_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<(FriendRow, String, String)> {
     Ok((
         FriendRow {
             owner: r.get(0)?,
@@ -1142,7 +1142,7 @@ fn parse_friend(raw: (FriendRow, String, String)) -> crate::store::Result<Friend
     Ok(row)
 }
 
-fn application_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApplicationRow> {
+fn application_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<ApplicationRow> {
     Ok(ApplicationRow {
         from_id: r.get(0)?,
         to_id: r.get(1)?,
@@ -1160,10 +1160,10 @@ const APPLICATION_SELECT: &str =
      FROM friend_applications";
 
 fn remove_friend(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     owner: &str,
     friend_id: &str,
-) -> rusqlite::Result<bool> {
+) -> crate::db::Result<bool> {
     let n = tx.execute(
         "DELETE FROM friends WHERE user_id = ?1 AND friend_id = ?2",
         [owner, friend_id],
@@ -1182,7 +1182,7 @@ impl RelationStore for crate::store::SqliteStore {
             let mut stmt = conn.prepare_cached(&sql)?;
             let raw = stmt
                 .query_map([owner], friend_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             raw.into_iter().map(parse_friend).collect()
         })
     }
@@ -1279,7 +1279,7 @@ impl RelationStore for crate::store::SqliteStore {
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([user_id], application_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -1347,7 +1347,7 @@ impl RelationStore for crate::store::SqliteStore {
                 .query_map([owner], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             raw.into_iter()
                 .map(|(name, members)| {
                     let mut ids: Vec<String> = serde_json::from_str(&members)?;
@@ -1430,7 +1430,7 @@ impl RelationStore for crate::store::SqliteStore {
                 "SELECT blocked_id FROM blacklist WHERE user_id = ?1 ORDER BY rowid",
             )?;
             let rows = stmt.query_map([owner], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 

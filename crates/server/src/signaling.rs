@@ -324,7 +324,10 @@ pub fn sweep(st: &AppState) -> Result<usize> {
             inv.answers.insert(u.clone(), action::TIMEOUT);
         }
         inv.done = true;
-        st.db(|s| s.put_invitation(&inv))?;
+        // Every node sweeps; only the one whose update closes the invitation announces it.
+        if !st.db(|s| s.close_invitation(&inv))? {
+            continue;
+        }
         if timed_out.is_empty() {
             continue;
         }

@@ -4,9 +4,9 @@
 //! Each method is one transaction: a message, its sequence, its inbox rows and the conversation
 //! updates commit together or not at all, so a crash never leaves half a send behind.
 
+use crate::db::{params, Connection, Exec, OptionalExtension, Transaction};
 use pigeon_proto::model::{Group, Message};
 use pigeon_proto::wire::ReceiveMessageOpt;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -16,7 +16,7 @@ use std::sync::Mutex;
 pub enum StoreError {
     /// The database refused or failed.
     #[error("database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] crate::db::Error),
     /// Stored JSON did not parse (a bug or a hand-edited file).
     #[error("stored data is corrupt: {0}")]
     Corrupt(#[from] serde_json::Error),
@@ -158,6 +158,7 @@ pub trait Store:
     + crate::group_admin::GroupAdminStore
     + crate::topics::TopicStore
     + crate::rest::RestStore
+    + crate::presence::PresenceStore
 {
     /// Stores `message` in `conv_key` with the next sequence and `time`, and adds it to every
     /// recipient's inbox and conversation; a second call with the same ID stores nothing and
@@ -245,6 +246,9 @@ pub trait Store:
     fn set_receive_opt(&self, user_id: &str, opt: &ReceiveMessageOpt) -> Result<()>;
     /// Stores (inserts or replaces) an invitation.
     fn put_invitation(&self, inv: &Invitation) -> Result<()>;
+    /// Stores `inv` (now done) only if the stored copy is still open; false when another node
+    /// (or an answer) closed it first, so a timeout is announced once across nodes.
+    fn close_invitation(&self, inv: &Invitation) -> Result<bool>;
     /// An invitation by ID.
     fn invitation(&self, invite_id: &str) -> Result<Option<Invitation>>;
     /// Open invitations whose deadline is at or before `now_ms`.
@@ -298,23 +302,44 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_topics.sql"),
     include_str!("../migrations/0013_rest.sql"),
     include_str!("../migrations/0014_peer_read.sql"),
+    include_str!("../migrations/0015_presence.sql"),
+];
+
+/// The same schema for PostgreSQL (crates/server/migrations/pg), one file per SQLite file.
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/pg/0001_init.sql"),
+    include_str!("../migrations/pg/0002_conversation_settings.sql"),
+    include_str!("../migrations/pg/0003_invitations.sql"),
+    include_str!("../migrations/pg/0004_profiles.sql"),
+    include_str!("../migrations/pg/0005_relations.sql"),
+    include_str!("../migrations/pg/0006_follows.sql"),
+    include_str!("../migrations/pg/0007_files.sql"),
+    include_str!("../migrations/pg/0008_message_ops.sql"),
+    include_str!("../migrations/pg/0009_message_extras.sql"),
+    include_str!("../migrations/pg/0010_group_members.sql"),
+    include_str!("../migrations/pg/0011_group_admin.sql"),
+    include_str!("../migrations/pg/0012_topics.sql"),
+    include_str!("../migrations/pg/0013_rest.sql"),
+    include_str!("../migrations/pg/0014_peer_read.sql"),
+    include_str!("../migrations/pg/0015_presence.sql"),
 ];
 
 /// Records how far `user_id` has read the one-to-one conversation matched by `conv_filter`
 /// (`?2` is `conv_id`): its last sequence now. Group and system conversations are skipped.
 fn record_c2c_read(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Transaction<'_>,
     user_id: &str,
     conv_filter: &str,
     conv_id: &str,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     tx.execute(
         &format!(
             "INSERT INTO c2c_read (user_id, conv_key, seq)
              SELECT c.user_id, c.conv_key, COALESCE(s.last_seq, 0)
              FROM conversations c LEFT JOIN conv_seq s ON s.conv_key = c.conv_key
              WHERE c.user_id = ?1 AND c.{conv_filter} AND c.conv_id LIKE 'C2C%'
-             ON CONFLICT (user_id, conv_key) DO UPDATE SET seq = MAX(seq, excluded.seq)"
+             ON CONFLICT (user_id, conv_key) DO UPDATE SET
+               seq = CASE WHEN excluded.seq > c2c_read.seq THEN excluded.seq ELSE c2c_read.seq END"
         ),
         [user_id, conv_id],
     )?;
@@ -332,50 +357,121 @@ const CONV_SELECT: &str = "
     LEFT JOIN messages m ON c.last_message_id != '' AND m.id = c.last_message_id
     LEFT JOIN conv_settings s ON s.user_id = c.user_id AND s.conv_id = c.conv_id";
 
-/// The embedded store: one SQLite file in WAL mode.
-pub struct SqliteStore {
-    conn: Mutex<Connection>,
+/// The store over SQL: one SQLite file in WAL mode (the embedded default), or a PostgreSQL
+/// database shared by several nodes. The store code is the same for both (see [`crate::db`]).
+pub struct SqlStore {
+    backend: Backend,
 }
 
-impl SqliteStore {
-    /// Opens (creating and migrating) the database at `path`.
+/// The name the store had while SQLite was its only engine.
+pub type SqliteStore = SqlStore;
+
+enum Backend {
+    Sqlite(Mutex<Connection>),
+    Postgres(crate::db::PgPool),
+}
+
+/// Guards schema migrations so nodes starting together migrate once (any constant will do).
+const PG_MIGRATION_LOCK: i64 = 0x5049_4745_4f4e;
+
+impl SqlStore {
+    /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
+        let conn = rusqlite::Connection::open(path).map_err(crate::db::Error::from)?;
         Self::init(conn)
     }
 
-    /// An in-memory store, for unit tests.
+    /// An in-memory SQLite store, for unit tests.
     pub fn in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(rusqlite::Connection::open_in_memory().map_err(crate::db::Error::from)?)
     }
 
-    fn init(mut conn: Connection) -> Result<Self> {
-        // WAL + NORMAL: a commit is in the OS before the ack, so it survives the process being
-        // killed; FULL would also survive power loss at one fsync per send.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Room for every statement of the hot paths (the default 16 would thrash).
-        conn.set_prepared_statement_cache_capacity(256);
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let tx = conn.transaction()?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-        }
-        tx.commit()?;
+    /// Connects to PostgreSQL at `url` with up to `pool_size` connections and brings its schema
+    /// up to date (under an advisory lock, so concurrent starts migrate once).
+    pub fn postgres(url: &str, pool_size: usize) -> Result<Self> {
+        let pool = crate::db::PgPool::connect(url, pool_size)?;
+        pool.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock(?1)", [PG_MIGRATION_LOCK])?;
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+                 INSERT INTO schema_version (version)
+                 SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version);",
+            )?;
+            let version: usize =
+                tx.query_row("SELECT version FROM schema_version", [], |r| r.get(0))?;
+            for (i, sql) in PG_MIGRATIONS.iter().enumerate().skip(version) {
+                tx.execute_batch(sql)?;
+                tx.execute("UPDATE schema_version SET version = ?1", [i + 1])?;
+            }
+            tx.commit()
+        })?;
         Ok(Self {
-            conn: Mutex::new(conn),
+            backend: Backend::Postgres(pool),
         })
     }
 
-    /// Runs `f` on the connection (for the domain modules' own store traits).
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        // A poisoned lock only means another thread panicked mid-call; SQLite rolled that
-        // transaction back, so the connection is still sound.
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+    fn init(mut conn: rusqlite::Connection) -> Result<Self> {
+        let e = crate::db::Error::from;
+        // WAL + NORMAL: a commit is in the OS before the ack, so it survives the process being
+        // killed; FULL would also survive power loss at one fsync per send.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(e)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(e)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(e)?;
+        // Room for every statement of the hot paths (the default 16 would thrash).
+        conn.set_prepared_statement_cache_capacity(256);
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(e)?;
+        let tx = conn.transaction().map_err(e)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql).map_err(e)?;
+            tx.pragma_update(None, "user_version", i + 1).map_err(e)?;
+        }
+        tx.commit().map_err(e)?;
+        Ok(Self {
+            backend: Backend::Sqlite(Mutex::new(Connection::sqlite(conn))),
+        })
+    }
+
+    /// Which engine this is.
+    pub fn dialect(&self) -> crate::db::Dialect {
+        match self.backend {
+            Backend::Sqlite(_) => crate::db::Dialect::Sqlite,
+            Backend::Postgres(_) => crate::db::Dialect::Postgres,
+        }
+    }
+
+    /// Runs `f` on a connection (for the domain modules' own store traits). On PostgreSQL a
+    /// transaction that lost a race with another node is run again, so `f` may run twice.
+    pub(crate) fn with<T>(&self, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(m) => {
+                // A poisoned lock only means another thread panicked mid-call; SQLite rolled
+                // that transaction back, so the connection is still sound.
+                let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
+                f(&mut guard)
+            }
+            Backend::Postgres(pool) => {
+                let mut failure = None;
+                let out = pool.with(|c| match f(c) {
+                    Ok(v) => Ok(Some(v)),
+                    Err(StoreError::Sql(e)) => Err(e),
+                    Err(other) => {
+                        failure = Some(other);
+                        Ok(None)
+                    }
+                })?;
+                match (out, failure) {
+                    (Some(v), _) => Ok(v),
+                    (None, Some(e)) => Err(e),
+                    (None, None) => Err(StoreError::Sql(crate::db::Error::NoRows)),
+                }
+            }
+        }
     }
 }
 
@@ -386,14 +482,14 @@ fn parse_message(body: String) -> Result<Message> {
 fn next_seq(tx: &Transaction<'_>, table: &str, key_col: &str, key: &str) -> Result<u64> {
     let sql = format!(
         "INSERT INTO {table} ({key_col}, last_seq) VALUES (?1, 1)
-         ON CONFLICT({key_col}) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq"
+         ON CONFLICT({key_col}) DO UPDATE SET last_seq = {table}.last_seq + 1 RETURNING last_seq"
     );
     Ok(tx.prepare_cached(&sql)?.query_row([key], |r| r.get(0))?)
 }
 
 /// Executes `sql` through the connection's statement cache: parsing the send path's SQL anew
 /// for every message was a third of the server's CPU (callgrind, W2).
-fn exec_cached(tx: &Transaction<'_>, sql: &str, p: impl rusqlite::Params) -> Result<usize> {
+fn exec_cached(tx: &Transaction<'_>, sql: &str, p: impl crate::db::Params) -> Result<usize> {
     Ok(tx.prepare_cached(sql)?.execute(p)?)
 }
 
@@ -411,7 +507,7 @@ type RawConv = (
     String,
 );
 
-fn read_conv(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawConv> {
+fn read_conv(r: &crate::db::Row<'_>) -> crate::db::Result<RawConv> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -483,7 +579,7 @@ pub(crate) fn rename_folder(
     Ok(n > 0)
 }
 
-fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
+fn member_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<MemberRow> {
     Ok(MemberRow {
         user_id: r.get(0)?,
         role: r.get(1)?,
@@ -492,7 +588,7 @@ fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MemberRow> {
     })
 }
 
-fn group_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Group, bool, String)> {
+fn group_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<(Group, bool, String)> {
     let g = Group {
         group_id: r.get(0)?,
         kind: r.get(1)?,
@@ -514,7 +610,7 @@ fn group_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Group, bool, Strin
     Ok((g, r.get(15)?, r.get(10)?))
 }
 
-impl Store for SqliteStore {
+impl Store for SqlStore {
     fn store_message(
         &self,
         conv_key: &str,
@@ -559,9 +655,11 @@ impl Store for SqliteStore {
                     "INSERT INTO conversations (user_id, conv_id, conv_key, unread, last_message_id, last_time)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT(user_id, conv_id) DO UPDATE SET
-                       unread = unread + excluded.unread,
-                       last_message_id = CASE WHEN ?7 THEN excluded.last_message_id ELSE last_message_id END,
-                       last_time = CASE WHEN ?7 THEN excluded.last_time ELSE last_time END",
+                       unread = conversations.unread + excluded.unread,
+                       last_message_id = CASE WHEN ?7 THEN excluded.last_message_id
+                                         ELSE conversations.last_message_id END,
+                       last_time = CASE WHEN ?7 THEN excluded.last_time
+                                   ELSE conversations.last_time END",
                     params![
                         r.user_id,
                         r.conv_id,
@@ -574,18 +672,24 @@ impl Store for SqliteStore {
                 )?;
                 if r.at_type > 0 {
                     let at = serde_json::json!({"messageSequence": seq, "atType": r.at_type});
-                    exec_cached(
-                    &tx,
-                        "UPDATE conversations SET at_info = json_insert(at_info, '$[#]', json(?3))
-                         WHERE user_id = ?1 AND conv_id = ?2",
-                        params![r.user_id, r.conv_id, at.to_string()],
-                    )?;
+                    let sql = match tx.dialect() {
+                        crate::db::Dialect::Sqlite => {
+                            "UPDATE conversations SET at_info = json_insert(at_info, '$[#]', json(?3))
+                             WHERE user_id = ?1 AND conv_id = ?2"
+                        }
+                        crate::db::Dialect::Postgres => {
+                            "UPDATE conversations
+                             SET at_info = (at_info::jsonb || jsonb_build_array(?3::jsonb))::text
+                             WHERE user_id = ?1 AND conv_id = ?2"
+                        }
+                    };
+                    exec_cached(&tx, sql, params![r.user_id, r.conv_id, at.to_string()])?;
                 }
                 // A new message brings a hidden conversation back.
                 exec_cached(
                     &tx,
                     "UPDATE conv_settings SET marks = marks & ~8
-                     WHERE user_id = ?1 AND conv_id = ?2 AND marks & 8",
+                     WHERE user_id = ?1 AND conv_id = ?2 AND (marks & 8) != 0",
                     params![r.user_id, r.conv_id],
                 )?;
                 inbox.push((r.user_id.clone(), n));
@@ -665,7 +769,7 @@ impl Store for SqliteStore {
             let rows: Vec<RawConv> = conn
                 .prepare_cached(&sql)?
                 .query_map(params![user_id, after.unwrap_or(""), limit], read_conv)?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::db::Result<_>>()?;
             rows.into_iter().map(conv_row).collect()
         })
     }
@@ -781,7 +885,7 @@ impl Store for SqliteStore {
                  WHERE group_id = ?1 ORDER BY join_time, user_id",
             )?;
             let rows = stmt.query_map([group_id], member_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -839,7 +943,7 @@ impl Store for SqliteStore {
                  WHERE m.user_id = ?1 AND g.dismissed = 0 ORDER BY m.join_time, m.group_id",
             )?;
             let rows = stmt.query_map([user_id], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -885,7 +989,7 @@ impl Store for SqliteStore {
                        AND (unread > 0 OR at_info != '[]')",
                 )?
                 .query_map([user_id, pattern.as_str()], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<crate::db::Result<_>>()?;
             for id in &ids {
                 tx.execute(
                     "UPDATE conversations SET unread = 0, at_info = '[]' WHERE user_id = ?1 AND conv_id = ?2",
@@ -924,7 +1028,7 @@ impl Store for SqliteStore {
                 "INSERT OR IGNORE INTO conv_settings (user_id, conv_id) VALUES (?1, ?2)",
                 [user_id, conv_id],
             )?;
-            let (sql, value): (&str, rusqlite::types::Value) = match change {
+            let (sql, value): (&str, crate::db::Value) = match change {
                 SettingChange::Pinned(p) => (
                     "UPDATE conv_settings SET pinned = ?3, pin_time = ?4 WHERE user_id = ?1 AND conv_id = ?2",
                     i64::from(*p).into(),
@@ -938,7 +1042,7 @@ impl Store for SqliteStore {
                     (*bits as i64).into(),
                 ),
                 SettingChange::Mark(bits, false) => (
-                    "UPDATE conv_settings SET marks = marks & ~?3 WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
+                    "UPDATE conv_settings SET marks = marks & ~CAST(?3 AS BIGINT) WHERE user_id = ?1 AND conv_id = ?2 AND ?4 >= 0",
                     (*bits as i64).into(),
                 ),
                 SettingChange::RemindType(t) => (
@@ -1047,7 +1151,7 @@ impl Store for SqliteStore {
                 "SELECT name FROM conv_groups WHERE user_id = ?1 ORDER BY created, name",
             )?;
             let rows = stmt.query_map([user_id], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -1107,7 +1211,7 @@ impl Store for SqliteStore {
                  ORDER BY conv_id",
             )?;
             let rows = stmt.query_map([user_id, name], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -1165,6 +1269,21 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(())
+        })
+    }
+
+    fn close_invitation(&self, inv: &Invitation) -> Result<bool> {
+        self.with(|conn| {
+            let n = conn.execute(
+                "UPDATE invitations SET body = ?2, done = 1, deadline = ?3
+                 WHERE invite_id = ?1 AND done = 0",
+                params![
+                    inv.signaling.invite_id,
+                    serde_json::to_string(inv)?,
+                    inv.deadline_ms
+                ],
+            )?;
+            Ok(n > 0)
         })
     }
 
@@ -1509,6 +1628,20 @@ pub(crate) mod conformance {
     #[test]
     fn sqlite_in_memory() {
         run(&SqliteStore::in_memory().expect("open"));
+    }
+
+    /// The same suite on PostgreSQL, when the test services run (scripts/services.sh).
+    #[test]
+    fn postgres_conformance() {
+        let Ok(url) = std::env::var("PIGEON_TEST_PG_URL") else {
+            eprintln!("PIGEON_TEST_PG_URL not set: PostgreSQL conformance skipped");
+            return;
+        };
+        let name = format!("pigeon_unit_{}", rand::random::<u64>());
+        let url = crate::db::create_postgres_database(&url, &name).expect("create database");
+        run(&SqlStore::postgres(&url, 2).expect("open"));
+        let again = SqlStore::postgres(&url, 2).expect("reopen");
+        assert_eq!(again.inbox_head("b").expect("head"), 4);
     }
 
     #[test]

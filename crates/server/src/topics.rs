@@ -5,6 +5,7 @@
 //! change is told to every member's sessions (the caller's other sessions included) as
 //! TOPIC_CREATED / TOPIC_DELETED / TOPIC_UPDATED, computed whole here.
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::group_no_permission as no_permission;
 use crate::invalid;
 use crate::to_json as to_value;
@@ -21,7 +22,6 @@ use pigeon_proto::topics::{
 use pigeon_proto::wire::{GroupListReply, Op};
 use pigeon_proto::ImError;
 use rand::Rng;
-use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -491,7 +491,7 @@ pub trait TopicStore {
 const TOPIC_SELECT: &str = "SELECT topic_id, group_id, name, avatar, introduction, notification, \
     custom_data, mute_all, create_time FROM topics";
 
-fn read_topic(r: &rusqlite::Row<'_>) -> rusqlite::Result<TopicRow> {
+fn read_topic(r: &crate::db::Row<'_>) -> crate::db::Result<TopicRow> {
     Ok(TopicRow {
         topic_id: r.get(0)?,
         group_id: r.get(1)?,
@@ -544,7 +544,7 @@ impl TopicStore for crate::store::SqliteStore {
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt
                 .query_map([group_id], read_topic)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }
@@ -584,7 +584,7 @@ impl TopicStore for crate::store::SqliteStore {
             )?;
             let rows = stmt
                 .query_map([user_id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                .collect::<crate::db::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }

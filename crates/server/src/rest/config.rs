@@ -33,7 +33,7 @@ struct AppInfo {
 fn getappinfo(st: &AppState, body: Value) -> Result<Value, ImError> {
     let req: AppInfo = parse(body, P)?;
     let c = st.db(|s| s.app_counts())?;
-    let (online_users, _) = st.hub.online_counts();
+    let (online_users, _) = st.bus.online_counts();
     let all = [
         ("AppId", st.creds.sdk_app_id.to_string()),
         ("RegistUserNumTotal", c.accounts.to_string()),

@@ -156,7 +156,7 @@ fn kick(st: &AppState, body: Value) -> Result<Value, ImError> {
         return Err(required(P, "UserID"));
     }
     check_user(P, "UserID", &req.user_id)?;
-    st.hub.end_user(
+    st.bus.end_user(
         &req.user_id,
         EndReason::Kicked(KICKED_OUT_REST_API.to_owned()),
     );

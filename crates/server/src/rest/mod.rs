@@ -16,6 +16,7 @@ pub mod openim;
 pub mod profile;
 pub mod sns;
 
+use crate::db::{params, Exec, OptionalExtension};
 use crate::hub::SessionId;
 use crate::{now, usersig, AppState, Caller};
 use axum::body::Bytes;
@@ -26,7 +27,6 @@ use axum::Router;
 use pigeon_proto::consts::types;
 use pigeon_proto::model::Message;
 use pigeon_proto::ImError;
-use rusqlite::{params, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -522,9 +522,10 @@ impl RestStore for crate::store::SqliteStore {
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO rest_nospeaking (user_id, c2c_until, group_until)
-                 VALUES (?1, COALESCE(?2, 0), COALESCE(?3, 0))
+                 VALUES (?1, COALESCE(CAST(?2 AS BIGINT), 0), COALESCE(CAST(?3 AS BIGINT), 0))
                  ON CONFLICT (user_id) DO UPDATE SET
-                   c2c_until = COALESCE(?2, c2c_until), group_until = COALESCE(?3, group_until)",
+                   c2c_until = COALESCE(CAST(?2 AS BIGINT), rest_nospeaking.c2c_until),
+                   group_until = COALESCE(CAST(?3 AS BIGINT), rest_nospeaking.group_until)",
                 params![id, c2c_until, group_until],
             )?;
             Ok(())
@@ -545,7 +546,7 @@ impl RestStore for crate::store::SqliteStore {
             };
             Ok(AppCounts {
                 accounts: one("SELECT COUNT(*) FROM (SELECT user_id FROM rest_accounts
-                     UNION SELECT user_id FROM user_status)")?,
+                     UNION SELECT user_id FROM user_status) AS u")?,
                 logged_in: one("SELECT COUNT(*) FROM user_status")?,
                 c2c_messages: kind("c2c")?,
                 group_messages: kind("group")?,
@@ -560,7 +561,7 @@ impl RestStore for crate::store::SqliteStore {
                 "SELECT group_id FROM groups WHERE dismissed = 0 ORDER BY create_time, group_id",
             )?;
             let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 
@@ -584,7 +585,7 @@ impl RestStore for crate::store::SqliteStore {
                 "SELECT id FROM messages WHERE conv_key = ?1 AND sender = ?2 ORDER BY seq",
             )?;
             let rows = stmt.query_map([conv_key, sender], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(rows.collect::<crate::db::Result<_>>()?)
         })
     }
 

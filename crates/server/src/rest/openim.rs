@@ -321,7 +321,7 @@ fn querystate(st: &AppState, body: Value) -> Result<Value, ImError> {
             errors.push(json!({ "To_Account": id, "ErrorCode": e.code }));
             continue;
         }
-        let platforms = st.hub.platforms_of(&id);
+        let platforms = st.bus.platforms_of(&id);
         let status = if platforms.is_empty() {
             "Offline"
         } else {
