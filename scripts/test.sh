@@ -17,10 +17,19 @@ echo "== cargo clippy"
 cargo clippy -j"$JOBS" --workspace --all-targets -- -D warnings
 echo "== build binaries for the integration tests"
 cargo build -j"$JOBS" --workspace --bins
+echo "== services: a private PostgreSQL and nats-server on loopback, for the scale-out tests"
+# A directory of this run's own, so a developer's services (or another run's) are left alone.
+export PIGEON_SERVICES_DIR="${PIGEON_SERVICES_DIR:-/tmp/pigeon-test-services-$$}"
+bash scripts/services.sh start
+# shellcheck disable=SC1091
+source "$PIGEON_SERVICES_DIR/env"
+export PIGEON_TEST_PG_URL PIGEON_TEST_NATS_URL
 echo "== cargo test"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; bash scripts/services.sh stop' EXIT
 cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
+echo "== the integration suite again, on PostgreSQL (the same tests, parameterised)"
+PIGEON_TEST_BACKEND=postgres cargo test -j"$JOBS" -p pigeon-tests --test integration 2>&1 | tee -a "$log"
 cargo test -j"$JOBS" -p pigeon-proto --features ts --test ts_bindings 2>&1 | tee -a "$log"
 
 echo "== fuzz: each target for a bounded time from its committed corpus (fuzz/corpus)"
