@@ -170,13 +170,15 @@ async fn app_create(
     state: State<'_, Desktop>,
     options: CreateOptions,
 ) -> Result<Value, IpcError> {
-    if !(options.server.starts_with("ws://") || options.server.starts_with("wss://")) {
+    // One address, or several nodes of one deployment, comma-separated.
+    let addresses = pigeon_sdk::split_server_urls(&options.server);
+    if let Some(bad) = addresses
+        .iter()
+        .find(|a| !(a.starts_with("ws://") || a.starts_with("wss://")))
+    {
         return Err(err(
             code::INVALID,
-            format!(
-                "server must be a ws:// or wss:// address, not {:?}",
-                options.server
-            ),
+            format!("server must be ws:// or wss:// addresses, not {bad:?}"),
         ));
     }
     let old = {
@@ -224,12 +226,20 @@ pub struct DevSignIn {
 /// Asks a local server (started with `--dev-sign-in`) for a UserSig.
 #[tauri::command]
 async fn app_dev_sign_in(server: String, user_id: String) -> Result<DevSignIn, IpcError> {
-    let base = files::http_base(&server)?;
-    let url = format!(
-        "{base}/dev/usersig?userID={}",
-        files::encode_query(&user_id)
-    );
-    let (status, body) = files::http_get(&url).await?;
+    // With several nodes, the first that answers signs in (they share the app's credentials).
+    let mut reply = Err(err(code::INVALID, format!("no server address in {server:?}")));
+    for address in pigeon_sdk::split_server_urls(&server) {
+        let base = files::http_base(&address)?;
+        let url = format!(
+            "{base}/dev/usersig?userID={}",
+            files::encode_query(&user_id)
+        );
+        reply = files::http_get(&url).await;
+        if reply.is_ok() {
+            break;
+        }
+    }
+    let (status, body) = reply?;
     if status != 200 {
         let text = String::from_utf8_lossy(&body);
         return Err(err(

@@ -18,8 +18,11 @@ export type * from "./generated/types";
 export interface CreateOptions {
   /** The app's SDKAppID. */
   SDKAppID: number;
-  /** `ws://host:port` of the Pigeon server (inside the app; default ws://127.0.0.1:8080). */
-  server?: string;
+  /**
+   * `ws://host:port` of the Pigeon server (inside the app; default ws://127.0.0.1:8080), or the
+   * nodes of one deployment (a list, or comma-separated): the SDK moves to another when one dies.
+   */
+  server?: string | string[];
   /** `ws://127.0.0.1:PORT` of `pigeon bridge --listen`: use that SDK instead of the app's. */
   bridge?: string;
   /** A transport of one's own (tests). */
@@ -46,7 +49,9 @@ function create(options: CreateOptions): Chat {
     transport = new BridgeTransport(options.bridge);
   } else if (inTauri()) {
     transport = new TauriTransport();
-    const server = options.server ?? DEFAULT_SERVER;
+    const server = Array.isArray(options.server)
+      ? options.server.join(",")
+      : (options.server ?? DEFAULT_SERVER);
     init = async () => {
       await invoke("app_create", { options: { SDKAppID: options.SDKAppID, server } });
     };
