@@ -781,3 +781,171 @@ async fn http_upload_auth_limits_and_types() {
         .unwrap_or_default();
     assert!(left.is_empty(), "staging files left: {left:?}");
 }
+
+/// A second `pigeon-server` on the same PostgreSQL database as `first`, with a data dir of its
+/// own (holding a copy of the first's credentials.json); killed when dropped.
+struct SecondNode {
+    child: std::process::Child,
+    addr: String,
+    dir: tempfile::TempDir,
+}
+
+impl SecondNode {
+    fn start(first: &Server, pg_url: &str) -> SecondNode {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::copy(
+            first.dir.join("credentials.json"),
+            dir.path().join("credentials.json"),
+        )
+        .expect("copy the credentials");
+        let addr = format!("127.0.0.1:{}", pigeon_tests::free_port());
+        let mut child = std::process::Command::new(pigeon_tests::bin("pigeon-server"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(&addr)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--postgres-url")
+            .arg(pg_url)
+            .env("PIGEON_LOG", "warn")
+            .env_remove("PIGEON_SDK_APP_ID")
+            .env_remove("PIGEON_SECRET_KEY")
+            .env_remove("PIGEON_NATS_URL")
+            .env_remove("PIGEON_POSTGRES_URL")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn the second pigeon-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let ready = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|l| l.starts_with("listening on ws://"));
+        assert!(ready, "the second pigeon-server exited before listening");
+        std::thread::spawn(move || for _ in lines {});
+        SecondNode { child, addr, dir }
+    }
+}
+
+impl Drop for SecondNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Scale-out on PostgreSQL: blobs live in the database, so a file uploaded through one node
+/// downloads (whole and by range) through another node that has a different data dir. On
+/// SQLite there is no shared store to test, so it returns at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_uploaded_on_one_node_downloads_on_another() {
+    if pigeon_tests::test_postgres().is_none() {
+        return;
+    }
+    let a = Server::start();
+    let pg_url = a.pg_url.clone().expect("node A runs on PostgreSQL");
+    let b = SecondNode::start(&a, &pg_url);
+    let app = a.app_id;
+    // Over three 1 MiB chunks, ending in a short one.
+    let content = noise(3 * 1024 * 1024 + 777, 11);
+    let auth = vec![
+        ("X-Pigeon-User", "dave".to_owned()),
+        ("X-Pigeon-UserSig", a.sig("dave")),
+    ];
+    let (st, _, body) = http(
+        &a.addr,
+        "POST",
+        &format!("/files/{app}/file"),
+        &auth,
+        &content,
+    )
+    .await;
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
+    let r: Value = serde_json::from_slice(&body).expect("upload reply");
+    let sha = r["sha256"].as_str().expect("sha256").to_owned();
+    assert_eq!(r["size"], content.len());
+    let p = format!("/files/{app}/{sha}");
+
+    // Whole, through B (and A), byte for byte.
+    let (st, hs, got) = http(&b.addr, "GET", &p, &[], b"").await;
+    assert_eq!(st, 200);
+    assert_eq!(
+        header(&hs, "content-length"),
+        Some(content.len().to_string().as_str())
+    );
+    assert!(got == content, "node B serves the bytes uploaded on node A");
+    let (st, _, got) = http(&a.addr, "GET", &p, &[], b"").await;
+    assert!(st == 200 && got == content, "node A serves them too");
+
+    // Ranges through B: inside a chunk, across a chunk boundary, an open end, a suffix, and
+    // one past the end.
+    let len = content.len();
+    let mib = 1024 * 1024;
+    for (range, from, to) in [
+        ("bytes=10-20".to_owned(), 10, 20),
+        (
+            format!("bytes={}-{}", mib - 5, 2 * mib + 4),
+            mib - 5,
+            2 * mib + 4,
+        ),
+        (format!("bytes={}-", 3 * mib - 1), 3 * mib - 1, len - 1),
+        ("bytes=-100".to_owned(), len - 100, len - 1),
+    ] {
+        let (st, hs, got) = http(&b.addr, "GET", &p, &[("Range", range.clone())], b"").await;
+        assert_eq!(st, 206, "{range}");
+        assert!(got == content[from..=to], "{range}: wrong bytes");
+        assert_eq!(
+            header(&hs, "content-range"),
+            Some(format!("bytes {from}-{to}/{len}").as_str()),
+            "{range}"
+        );
+    }
+    let (st, _, _) = http(
+        &b.addr,
+        "GET",
+        &p,
+        &[("Range", format!("bytes={len}-"))],
+        b"",
+    )
+    .await;
+    assert_eq!(st, 416);
+    let (st, _, _) = http(
+        &b.addr,
+        "GET",
+        &format!("/files/{app}/{}", "0".repeat(64)),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(st, 404, "an unknown hash is 404 on B too");
+
+    // The same bytes uploaded again, through B: the same URL, and B serves it still.
+    let auth_b = vec![
+        ("X-Pigeon-User", "erin".to_owned()),
+        ("X-Pigeon-UserSig", a.sig("erin")),
+    ];
+    let (st, _, body) = http(
+        &b.addr,
+        "PUT",
+        &format!("/files/{app}/file"),
+        &auth_b,
+        &content,
+    )
+    .await;
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
+    let r: Value = serde_json::from_slice(&body).expect("upload reply");
+    assert_eq!(r["sha256"], sha.as_str());
+    let (st, _, got) = http(&b.addr, "GET", &p, &[("Range", "bytes=0-99".into())], b"").await;
+    assert!(st == 206 && got == content[..100]);
+
+    // No node kept the blob in its data dir: only staging lives there, and it is empty.
+    for dir in [a.dir.as_path(), b.dir.path()] {
+        let app_dir = dir.join("files").join(app.to_string());
+        assert!(!app_dir.exists(), "{} holds blobs", app_dir.display());
+        let left: Vec<_> = std::fs::read_dir(dir.join("files/tmp"))
+            .map(|d| d.flatten().collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "staging files left: {left:?}");
+    }
+}

@@ -303,6 +303,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_rest.sql"),
     include_str!("../migrations/0014_peer_read.sql"),
     include_str!("../migrations/0015_presence.sql"),
+    include_str!("../migrations/0016_blobs.sql"),
 ];
 
 /// The same schema for PostgreSQL (crates/server/migrations/pg), one file per SQLite file.
@@ -322,6 +323,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0013_rest.sql"),
     include_str!("../migrations/pg/0014_peer_read.sql"),
     include_str!("../migrations/pg/0015_presence.sql"),
+    include_str!("../migrations/pg/0016_blobs.sql"),
 ];
 
 /// Records how far `user_id` has read the one-to-one conversation matched by `conv_filter`
