@@ -79,6 +79,13 @@ for w in w1 w2 w3 w4 w5 w6; do
     fi
 done
 "$bench" report --in "$smoke/results.json" --out "$smoke/benchmarks.md" >/dev/null 2>&1
+echo "== benchmark smoke: W2 over three nodes on PostgreSQL + NATS"
+timeout 120 "$bench" run --target pigeon --workload w2 --label pigeon-3node-pg --nodes 3 \
+    --postgres-url "$PIGEON_TEST_PG_URL" --nats-url "$PIGEON_TEST_NATS_URL" \
+    --no-pin --w2-conns 10 --w2-messages 20 --w2-inflight 1,10 --w2-rates 200 \
+    --w2-rate-secs 1 --drain-secs 5 --out "$smoke/cluster.json" >"$smoke/cluster.log" 2>&1 \
+    || { tail -n 20 "$smoke/cluster.log"; echo "cluster benchmark smoke FAILED" >&2; exit 1; }
+grep -E '^(==|  pigeon|Error)' "$smoke/cluster.log" || true
 rm -rf "$smoke"
 
 echo "== web UI: unit tests and build"

@@ -101,6 +101,18 @@ pub trait Driver: Send + Sync {
     fn acked_sends(&self) -> bool;
     /// Logs `user` in from local source address `src`, returns the connection.
     fn connect(&self, user: &str, src: IpAddr) -> BoxFuture<'_, anyhow::Result<Box<dyn Conn>>>;
+    /// Logs `user` in as the `slot`th connection of a batch: a driver for several server
+    /// nodes puts it on node `slot % nodes`, so the placement does not depend on which login
+    /// task runs first. Default: [`Driver::connect`].
+    fn connect_slot(
+        &self,
+        user: &str,
+        src: IpAddr,
+        slot: usize,
+    ) -> BoxFuture<'_, anyhow::Result<Box<dyn Conn>>> {
+        let _ = slot;
+        self.connect(user, src)
+    }
     /// Makes sure `group` exists with exactly these members (before the timed part). `kind`
     /// is "Work" (a 500-member group / MUC room) or "AVChatRoom" (a live-stream room: members
     /// join by connecting; a driver may treat it as "Work").

@@ -43,8 +43,8 @@ pub struct FlowSpec {
     pub drain: Duration,
     /// Number of 127.0.0.x source addresses.
     pub src_addrs: u32,
-    /// Server pid for CPU sampling.
-    pub pid: Option<u32>,
+    /// The server's processes, for CPU sampling.
+    pub procs: stats::Procs,
 }
 
 /// The local address for the `i`th connection: 127.0.0.1 ... 127.0.0.N.
@@ -81,7 +81,9 @@ pub async fn connect_all(
         let (d, u, sem, pb) = (driver.clone(), u.clone(), sem.clone(), pb.clone());
         tasks.push(tokio::spawn(async move {
             let _p = sem.acquire_owned().await;
-            let r = d.connect(&u, src_addr(offset + i, src_addrs)).await;
+            let r = d
+                .connect_slot(&u, src_addr(offset + i, src_addrs), offset + i)
+                .await;
             pb.inc(1);
             r.with_context(|| format!("connect {u}"))
         }));
@@ -212,7 +214,7 @@ pub async fn run_flow(
     }
     let pb = bar(expected, "delivered");
     let gen0 = stats::sample(Some(std::process::id()));
-    let srv0 = stats::sample(spec.pid);
+    let srv0 = spec.procs.sample_groups();
     let t0 = stats::now_ns();
     let errors = Arc::new(AtomicU64::new(0));
     let mut stasks = Vec::new();
@@ -292,7 +294,7 @@ pub async fn run_flow(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let t_end = shared.last_ns.load(Ordering::Relaxed).max(t0 + 1);
-    let srv1 = stats::sample(spec.pid);
+    let srv1 = spec.procs.sample_groups();
     let gen1 = stats::sample(Some(std::process::id()));
     pb.finish_and_clear();
     stopped.store(true, Ordering::SeqCst);
@@ -317,8 +319,14 @@ pub async fn run_flow(
     let elapsed = (t_end - t0) as f64 / 1e9;
     res.elapsed_s = elapsed;
     if let (Some(a), Some(b)) = (srv0, srv1) {
-        res.server_cpu_s = b.cpu_s - a.cpu_s;
-        res.server_after = Some(b);
+        res.server_cpu_s = b.total.cpu_s - a.total.cpu_s;
+        res.server_after = Some(b.total);
+        // Where the server side's CPU went (nodes, PostgreSQL, NATS) when there are groups.
+        if b.groups.len() > 1 {
+            for ((name, x), (_, y)) in a.groups.iter().zip(&b.groups) {
+                res.m(&format!("server_cpu_s_{name}"), y - x);
+            }
+        }
     }
     if let (Some(a), Some(b)) = (gen0, gen1) {
         res.gen_cpu_s = b.cpu_s - a.cpu_s;

@@ -1,6 +1,7 @@
 //! pigeon-bench: a load generator with many real WebSocket clients per process, driving
 //! Pigeon, the floor relay and ejabberd through one [`driver::Driver`] interface, and the
 //! report (docs/benchmarks.md) built from its JSON results.
+pub mod cluster_report;
 pub mod driver;
 pub mod engine;
 pub mod floor;

@@ -1,6 +1,10 @@
 //! `pigeon-bench`: run a workload against a target, serve the floor relay, or write the report.
 use clap::{Parser, Subcommand};
-use pigeon_bench::{floor, report, target::ServerOpts, workloads};
+use pigeon_bench::{
+    cluster_report, floor, report,
+    target::{ClusterOpts, ServerOpts},
+    workloads,
+};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -37,6 +41,32 @@ enum Cmd {
         /// Result file (a JSON array; results are appended).
         #[arg(long)]
         out: PathBuf,
+        /// The target's name in the results (default: the driver's, e.g. "pigeon"), to tell
+        /// configurations of one target apart ("pigeon-3node-pg").
+        #[arg(long)]
+        label: Option<String>,
+        /// Pigeon: running nodes to attach to, comma-separated or repeated
+        /// (`ws://127.0.0.1:8081,ws://127.0.0.1:8082`); clients go round-robin over them.
+        /// Needs PIGEON_SDK_APP_ID and PIGEON_SECRET_KEY.
+        #[arg(long = "server", value_delimiter = ',')]
+        servers: Vec<String>,
+        /// Pigeon with --server: the nodes' process ids (CPU sampling), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        server_pids: Vec<u32>,
+        /// Pigeon: nodes to start (all pinned to CPU 0); more than one needs --postgres-url
+        /// and --nats-url.
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
+        /// Pigeon: the shared PostgreSQL store of the started nodes.
+        #[arg(long)]
+        postgres_url: Option<String>,
+        /// Pigeon: the shared NATS bus of the started nodes.
+        #[arg(long)]
+        nats_url: Option<String>,
+        /// More server-side processes whose CPU (with their children's) is counted:
+        /// NAME=PID, repeated (`--cpu-pid postgres=123 --cpu-pid nats=456`).
+        #[arg(long = "cpu-pid", value_parser = parse_cpu_pid)]
+        cpu_pids: Vec<(String, u32)>,
         /// Workload sizes.
         #[command(flatten)]
         sizes: workloads::Sizes,
@@ -46,6 +76,22 @@ enum Cmd {
         /// Listen address.
         #[arg(long, default_value = "127.0.0.1:0")]
         listen: std::net::SocketAddr,
+    },
+    /// Writes docs/benchmarks-cluster.md (one node vs three nodes) from result files.
+    ClusterReport {
+        /// Result files.
+        #[arg(long = "in", num_args = 1..)]
+        inputs: Vec<PathBuf>,
+        /// The Markdown file.
+        #[arg(long)]
+        out: PathBuf,
+        /// The machine's load before the runs (`uptime`), quoted in the report.
+        #[arg(long)]
+        load: Option<String>,
+        /// PostgreSQL's counters over one configuration's runs: LABEL=COMMITS,ROWS (from
+        /// pg_stat_database), repeated.
+        #[arg(long = "pg-stat")]
+        pg_stats: Vec<String>,
     },
     /// Writes the Markdown report and its SVG plots from result files.
     Report {
@@ -79,6 +125,17 @@ fn raise_nofile() {
     }
 }
 
+fn parse_cpu_pid(s: &str) -> Result<(String, u32), String> {
+    let (name, pid) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected NAME=PID"))?;
+    let pid = pid
+        .trim()
+        .parse()
+        .map_err(|_| format!("{pid:?} is not a process id"))?;
+    Ok((name.trim().to_owned(), pid))
+}
+
 fn pin_self(cpu: usize) -> bool {
     let mut set = rustix::thread::CpuSet::new();
     set.set(cpu);
@@ -96,6 +153,12 @@ fn main() -> anyhow::Result<()> {
             rt.block_on(floor::serve(listen))
         }
         Cmd::Report { inputs, out } => report::write(&inputs, &out),
+        Cmd::ClusterReport {
+            inputs,
+            out,
+            load,
+            pg_stats,
+        } => cluster_report::write(&inputs, &out, load.as_deref(), &pg_stats),
         Cmd::Run {
             target,
             workload,
@@ -104,6 +167,13 @@ fn main() -> anyhow::Result<()> {
             server_pid,
             xmpp_url,
             out,
+            label,
+            servers,
+            server_pids,
+            nodes,
+            postgres_url,
+            nats_url,
+            cpu_pids,
             sizes,
         } => {
             raise_nofile();
@@ -121,6 +191,14 @@ fn main() -> anyhow::Result<()> {
                 pin,
                 server_pid,
                 xmpp_url,
+                cluster: ClusterOpts {
+                    servers,
+                    server_pids,
+                    nodes,
+                    postgres_url,
+                    nats_url,
+                    extra: cpu_pids,
+                },
             };
             // The generator on CPU 1 with one worker thread... two would fight over one core.
             if pin && !pin_self(1) {
@@ -130,7 +208,12 @@ fn main() -> anyhow::Result<()> {
                 .worker_threads(if pin { 1 } else { 2 })
                 .enable_all()
                 .build()?;
-            let results = rt.block_on(workloads::run(&target, &workload, &sizes, &opts))?;
+            let mut results = rt.block_on(workloads::run(&target, &workload, &sizes, &opts))?;
+            if let Some(l) = label {
+                for r in &mut results {
+                    r.target = l.clone();
+                }
+            }
             let mut all: Vec<pigeon_bench::result::RunResult> = std::fs::read_to_string(&out)
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())

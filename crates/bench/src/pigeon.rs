@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -56,26 +56,64 @@ pub async fn ws_connect(
     Ok(ws)
 }
 
-/// Pigeon as a protocol under test.
+/// Pigeon as a protocol under test: one node, or several nodes of one cluster over which
+/// logins are spread round-robin.
 pub struct PigeonDriver {
-    /// `ws://127.0.0.1:PORT`.
-    pub url: String,
-    addr: SocketAddr,
+    /// The nodes: (`ws://HOST:PORT`, address).
+    nodes: Vec<(String, SocketAddr)>,
+    /// The next node for a login without a slot (W4–W6).
+    next: AtomicUsize,
+    /// Which node each user last logged in on (to tell how many C2C pairs span two nodes).
+    placed: Mutex<HashMap<String, usize>>,
     /// The app's SDKAppID.
     pub app_id: u64,
     /// The app's secret key (UserSigs are made here, as an app backend would).
     pub key: String,
 }
 
+/// Parses `ws://HOST:PORT[/]` (a loopback benchmark: no TLS) into an address.
+pub fn parse_ws_addr(url: &str) -> anyhow::Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    let hostport = url
+        .trim()
+        .strip_prefix("ws://")
+        .ok_or_else(|| anyhow!("{url:?}: only ws:// addresses are supported"))?
+        .trim_end_matches('/');
+    hostport
+        .to_socket_addrs()
+        .with_context(|| format!("resolve {hostport:?}"))?
+        .next()
+        .ok_or_else(|| anyhow!("{hostport:?} resolves to nothing"))
+}
+
 impl PigeonDriver {
     /// A driver for the server at `addr` with the app credentials from its credentials.json.
     pub fn new(addr: SocketAddr, app_id: u64, key: String) -> Self {
+        Self::cluster(vec![addr], app_id, key)
+    }
+
+    /// A driver for the nodes of one cluster (shared app credentials); logins go round-robin.
+    pub fn cluster(addrs: Vec<SocketAddr>, app_id: u64, key: String) -> Self {
         Self {
-            url: format!("ws://{addr}"),
-            addr,
+            nodes: addrs
+                .into_iter()
+                .map(|a| (format!("ws://{a}"), a))
+                .collect(),
+            next: AtomicUsize::new(0),
+            placed: Mutex::default(),
             app_id,
             key,
         }
+    }
+
+    /// The number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The node `user` last logged in on.
+    pub fn node_of(&self, user: &str) -> Option<usize> {
+        lock(&self.placed).get(user).copied()
     }
 
     /// A UserSig for `user`, valid for a day.
@@ -87,14 +125,33 @@ impl PigeonDriver {
         pigeon_server::usersig::generate(self.app_id, &self.key, user, 86_400, now)
     }
 
-    /// Logs `user` in with a given sig and returns the concrete connection and the login reply.
+    /// Logs `user` in with a given sig on the next node round-robin and returns the concrete
+    /// connection and the login reply.
     pub async fn login(
         &self,
         user: &str,
         sig: &str,
         src: IpAddr,
     ) -> anyhow::Result<(PigeonConn, wire::LoginReply)> {
-        let ws = ws_connect(&self.url, self.addr, src).await?;
+        let node = self.next.fetch_add(1, Ordering::Relaxed);
+        self.login_on(node, user, sig, src).await
+    }
+
+    /// Logs `user` in on node `node % node_count()`.
+    pub async fn login_on(
+        &self,
+        node: usize,
+        user: &str,
+        sig: &str,
+        src: IpAddr,
+    ) -> anyhow::Result<(PigeonConn, wire::LoginReply)> {
+        let node = node % self.nodes.len().max(1);
+        let (url, addr) = self
+            .nodes
+            .get(node)
+            .ok_or_else(|| anyhow!("no server address"))?;
+        lock(&self.placed).insert(user.to_owned(), node);
+        let ws = ws_connect(url, *addr, src).await?;
         let conn = PigeonConn::start(ws, user);
         let reply: wire::LoginReply = conn
             .call(&wire::Login {
@@ -109,9 +166,15 @@ impl PigeonDriver {
         Ok((conn, reply))
     }
 
-    /// Calls the REST API as the app administrator; fails unless `ActionStatus` is OK.
+    /// Calls the REST API (on the first node: they share one store) as the app
+    /// administrator; fails unless `ActionStatus` is OK.
     pub async fn rest(&self, service: &str, command: &str, body: Value) -> anyhow::Result<Value> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self
+            .nodes
+            .first()
+            .map(|n| n.1)
+            .ok_or_else(|| anyhow!("no server address"))?;
         let query = format!(
             "sdkappid={}&identifier=administrator&usersig={}&random={}&contenttype=json",
             self.app_id,
@@ -119,11 +182,11 @@ impl PigeonDriver {
             rand::random::<u32>()
         );
         let body = body.to_string();
-        let mut s = TcpStream::connect(self.addr).await?;
+        let mut s = TcpStream::connect(addr).await?;
         let req = format!(
             "POST /v4/{service}/{command}?{query} HTTP/1.1\r\nHost: {}\r\nContent-Type: \
              application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
+            addr,
             body.len()
         );
         s.write_all(req.as_bytes()).await?;
@@ -157,6 +220,20 @@ impl Driver for PigeonDriver {
         Box::pin(async move {
             let sig = self.sig(&user);
             let (c, _) = self.login(&user, &sig, src).await?;
+            Ok(Box::new(c) as Box<dyn Conn>)
+        })
+    }
+
+    fn connect_slot(
+        &self,
+        user: &str,
+        src: IpAddr,
+        slot: usize,
+    ) -> BoxFuture<'_, anyhow::Result<Box<dyn Conn>>> {
+        let user = user.to_owned();
+        Box::pin(async move {
+            let sig = self.sig(&user);
+            let (c, _) = self.login_on(slot, &user, &sig, src).await?;
             Ok(Box::new(c) as Box<dyn Conn>)
         })
     }

@@ -119,3 +119,108 @@ pub fn loadavg() -> f64 {
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
         .unwrap_or(-1.0)
 }
+
+/// The processes whose CPU and memory count as the server's, in named groups (the nodes,
+/// PostgreSQL, NATS), each process counted with its live descendants (PostgreSQL forks a
+/// backend per connection) and its reaped children (their CPU moves into the parent's).
+#[derive(Debug, Clone, Default)]
+pub struct Procs {
+    /// (group name, root process ids).
+    pub groups: Vec<(String, Vec<u32>)>,
+}
+
+/// One [`Procs::sample_groups`] reading.
+#[derive(Debug, Clone, Default)]
+pub struct GroupSample {
+    /// Sum over every group.
+    pub total: ProcSample,
+    /// (group name, its CPU seconds).
+    pub groups: Vec<(String, f64)>,
+}
+
+impl Procs {
+    /// One process (or none), in a group named "server".
+    pub fn one(pid: Option<u32>) -> Self {
+        Self {
+            groups: pid
+                .map(|p| vec![("server".to_owned(), vec![p])])
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The first root process id, for messages.
+    pub fn first(&self) -> Option<u32> {
+        self.groups.iter().flat_map(|(_, p)| p).copied().next()
+    }
+
+    /// The sum over every group (`None` when no process is known or none could be read).
+    pub fn sample(&self) -> Option<ProcSample> {
+        self.sample_groups().map(|g| g.total)
+    }
+
+    /// The sum and each group's CPU.
+    pub fn sample_groups(&self) -> Option<GroupSample> {
+        if self.groups.is_empty() {
+            return None;
+        }
+        let parents = parent_map();
+        let mut out = GroupSample::default();
+        let mut any = false;
+        for (name, roots) in &self.groups {
+            let mut cpu = 0.0;
+            for pid in with_descendants(roots, &parents) {
+                if let Some(s) = sample_with_children(pid) {
+                    any = true;
+                    cpu += s.cpu_s;
+                    out.total.rss_kib += s.rss_kib;
+                    out.total.hwm_kib += s.hwm_kib;
+                }
+            }
+            out.total.cpu_s += cpu;
+            out.groups.push((name.clone(), cpu));
+        }
+        any.then_some(out)
+    }
+}
+
+/// (pid, parent pid) of every process.
+fn parent_map() -> Vec<(u32, u32)> {
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| {
+        let pid: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after = stat.get(stat.rfind(')')? + 2..)?;
+        let ppid = after.split(' ').nth(1)?.parse().ok()?;
+        Some((pid, ppid))
+    })
+    .collect()
+}
+
+fn with_descendants(roots: &[u32], parents: &[(u32, u32)]) -> Vec<u32> {
+    let mut all: Vec<u32> = roots.to_vec();
+    let mut i = 0;
+    while i < all.len() {
+        let p = all[i];
+        for &(c, pp) in parents {
+            if pp == p && !all.contains(&c) {
+                all.push(c);
+            }
+        }
+        i += 1;
+    }
+    all
+}
+
+/// Like [`sample`], with the CPU of reaped children (cutime + cstime) added.
+fn sample_with_children(pid: u32) -> Option<ProcSample> {
+    let mut s = sample(Some(pid))?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.get(stat.rfind(')')? + 2..)?;
+    let f: Vec<&str> = after.split(' ').collect();
+    // cutime and cstime are fields 16 and 17 overall, 14 and 15 after the name.
+    let ticks: u64 = f.get(13)?.parse::<u64>().ok()? + f.get(14)?.parse::<u64>().ok()?;
+    s.cpu_s += ticks as f64 / rustix::param::clock_ticks_per_second() as f64;
+    Some(s)
+}

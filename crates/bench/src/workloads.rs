@@ -145,7 +145,7 @@ pub async fn w1(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
     let mut conns = connect_all(&t.driver, &users, 0, 1, 2, "logging in").await?;
     let mut b = conns.pop().context("b")?;
     let mut a = conns.pop().context("a")?;
-    let srv0 = stats::sample(t.pid);
+    let srv0 = t.procs.sample();
     let gen0 = stats::sample(Some(std::process::id()));
     let start = Instant::now();
     let wait = Duration::from_secs(10);
@@ -201,7 +201,7 @@ pub async fn w1(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
     }
     pb.finish_and_clear();
     let elapsed = start.elapsed().as_secs_f64();
-    let srv1 = stats::sample(t.pid);
+    let srv1 = t.procs.sample();
     let gen1 = stats::sample(Some(std::process::id()));
     let (blat, bgot, bbad) = echo.await?;
     let _ = a.close().await;
@@ -255,8 +255,36 @@ fn pairs(prefix: &str, n: usize) -> FlowSpec {
         join: None,
         drain: Duration::from_secs(10),
         src_addrs: 16,
-        pid: None,
+        procs: stats::Procs::default(),
     }
+}
+
+/// (sender, receiver) of each direct pair of a flow.
+fn pair_names(spec: &FlowSpec) -> Vec<(String, String)> {
+    spec.senders
+        .iter()
+        .filter_map(|(s, d)| match d {
+            Dest::Direct(r) => Some((s.clone(), r.clone())),
+            Dest::Group(_) => None,
+        })
+        .collect()
+}
+
+/// With several Pigeon nodes: the share of pairs whose two users were on different nodes.
+fn cross_node(t: &Target, pairs: &[(String, String)], r: &mut RunResult) {
+    let Some(p) = &t.pigeon else { return };
+    if p.node_count() < 2 || pairs.is_empty() {
+        return;
+    }
+    let cross = pairs
+        .iter()
+        .filter(|(a, b)| match (p.node_of(a), p.node_of(b)) {
+            (Some(x), Some(y)) => x != y,
+            _ => false,
+        })
+        .count();
+    r.m("nodes", p.node_count() as f64);
+    r.m("cross_node_pairs", cross as f64 / pairs.len() as f64);
 }
 
 /// W2: sustained C2C at each connection count and window, then the fixed-rate sweep.
@@ -278,8 +306,10 @@ pub async fn w2(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
             spec.pad = s.pad;
             spec.drain = drain(s);
             spec.src_addrs = s.src_addrs;
-            spec.pid = t.pid;
+            spec.procs = t.procs.clone();
+            let names = pair_names(&spec);
             engine::run_flow(t.driver.clone(), spec, &mut r).await?;
+            cross_node(t, &names, &mut r);
             say(&r);
             out.push(r);
         }
@@ -300,8 +330,10 @@ pub async fn w2(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         spec.pad = s.pad;
         spec.drain = drain(s);
         spec.src_addrs = s.src_addrs;
-        spec.pid = t.pid;
+        spec.procs = t.procs.clone();
+        let names = pair_names(&spec);
         engine::run_flow(t.driver.clone(), spec, &mut r).await?;
+        cross_node(t, &names, &mut r);
         say(&r);
         let overloaded = r.latency.as_ref().is_some_and(|l| l.p99 > 500.0) || !r.clean;
         out.push(r);
@@ -346,7 +378,7 @@ pub async fn w3(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
             join: None,
             drain: drain(s),
             src_addrs: s.src_addrs,
-            pid: t.pid,
+            procs: t.procs.clone(),
         };
         engine::run_flow(t.driver.clone(), spec, &mut r).await?;
         if let Some(c) = &r.completion {
@@ -381,7 +413,7 @@ pub async fn w3(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
             join: Some(room.clone()),
             drain: drain(s),
             src_addrs: s.src_addrs,
-            pid: t.pid,
+            procs: t.procs.clone(),
         };
         engine::run_flow(t.driver.clone(), spec, &mut r).await?;
         if let Some(c) = &r.completion {
@@ -470,7 +502,7 @@ pub async fn w4(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         }
         let next = Arc::new(AtomicU64::new(0));
         let bad = Arc::new(AtomicU64::new(0));
-        let srv0 = stats::sample(t.pid);
+        let srv0 = t.procs.sample();
         let start = Instant::now();
         let mut tasks = Vec::new();
         for c in conns {
@@ -510,7 +542,7 @@ pub async fn w4(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
             lat.extend(task.await?);
         }
         let el = start.elapsed().as_secs_f64();
-        let srv1 = stats::sample(t.pid);
+        let srv1 = t.procs.sample();
         if let (Some(a), Some(b)) = (srv0, srv1) {
             r.server_cpu_s = b.cpu_s - a.cpu_s;
             r.server_after = Some(b);
@@ -554,7 +586,7 @@ pub async fn w4(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let srv0 = stats::sample(t.pid);
+    let srv0 = t.procs.sample();
     let t0 = Instant::now();
     let (c1, _) = p.login("w4r1", &p.sig("w4r1"), lo_ip).await?;
     let mut after = cursor;
@@ -584,7 +616,7 @@ pub async fn w4(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         }
     }
     let el = t0.elapsed().as_secs_f64();
-    let srv1 = stats::sample(t.pid);
+    let srv1 = t.procs.sample();
     if let (Some(a), Some(b)) = (srv0, srv1) {
         r.server_cpu_s = b.cpu_s - a.cpu_s;
         r.server_after = Some(b);
@@ -613,7 +645,7 @@ pub async fn w5(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
     );
     let users: Vec<String> = (0..n).map(|i| format!("w5u{i}")).collect();
     t.driver.prepare_users(&users).await?;
-    let srv0 = stats::sample(t.pid);
+    let srv0 = t.procs.sample();
     let start = Instant::now();
     let pb = bar(n as u64, "logging in");
     let sem = Arc::new(tokio::sync::Semaphore::new(s.w5_parallel));
@@ -646,7 +678,7 @@ pub async fn w5(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         }
     }
     let el = start.elapsed().as_secs_f64();
-    let srv1 = stats::sample(t.pid);
+    let srv1 = t.procs.sample();
     pb.finish_and_clear();
     if let Some(e) = first_err {
         r.notes.push(format!("first failure: {e}"));
@@ -673,7 +705,7 @@ pub async fn w5(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
 pub async fn w6(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
     let mut out = Vec::new();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss0 = stats::sample(t.pid).map(|p| p.rss_kib).unwrap_or(0);
+    let rss0 = t.procs.sample().map(|p| p.rss_kib).unwrap_or(0);
     let mut steps: Vec<usize> = s.w6_steps.clone();
     let mut k = steps.last().copied().unwrap_or(0);
     while k < s.w6_max {
@@ -719,7 +751,7 @@ pub async fn w6(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
         }
         pb.finish_and_clear();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let smp = stats::sample(t.pid);
+        let smp = t.procs.sample();
         let n = conns.len();
         let mut r = base(
             t,
@@ -761,6 +793,13 @@ pub async fn run(
     opts: &ServerOpts,
 ) -> anyhow::Result<Vec<RunResult>> {
     let t = match target {
+        "pigeon" if !opts.cluster.servers.is_empty() => target::attach_pigeon(opts)?,
+        "pigeon" if opts.cluster.is_cluster() => {
+            if workload == "w4" {
+                bail!("W4 seeds an SQLite store: run it on one plain node");
+            }
+            target::start_cluster(opts)?
+        }
         "pigeon" => {
             let dir = target::fresh_dir()?;
             if workload == "w4" {
@@ -773,8 +812,8 @@ pub async fn run(
         other => bail!("unknown target {other}"),
     };
     eprintln!(
-        "== {target} {workload} (server pid {:?}, load {:.2})",
-        t.pid,
+        "== {target} {workload} (server processes {:?}, load {:.2})",
+        t.procs.groups,
         stats::loadavg()
     );
     match workload {
