@@ -4,7 +4,7 @@
 //! Each method is one transaction: a message, its sequence, its inbox rows and the conversation
 //! updates commit together or not at all, so a crash never leaves half a send behind.
 
-use crate::db::{params, Connection, Exec, OptionalExtension, Transaction};
+use crate::db::{params, Connection, Exec, OptionalExtension, Transaction, TransactionBehavior};
 use pigeon_proto::model::{Group, Message};
 use pigeon_proto::wire::ReceiveMessageOpt;
 use std::path::Path;
@@ -363,6 +363,8 @@ const CONV_SELECT: &str = "
 /// database shared by several nodes. The store code is the same for both (see [`crate::db`]).
 pub struct SqlStore {
     backend: Backend,
+    /// Sends wait here to share a transaction (see [`GroupCommit`]).
+    writer: GroupCommit,
 }
 
 /// The name the store had while SQLite was its only engine.
@@ -410,6 +412,7 @@ impl SqlStore {
         })?;
         Ok(Self {
             backend: Backend::Postgres(pool),
+            writer: GroupCommit::default(),
         })
     }
 
@@ -436,6 +439,7 @@ impl SqlStore {
         tx.commit().map_err(e)?;
         Ok(Self {
             backend: Backend::Sqlite(Mutex::new(Connection::sqlite(conn))),
+            writer: GroupCommit::default(),
         })
     }
 
@@ -612,6 +616,332 @@ fn group_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<(Group, bool, Str
     Ok((g, r.get(15)?, r.get(10)?))
 }
 
+/// One `store_message` call waiting in the [`GroupCommit`] queue (owned: the leader that runs
+/// it is another caller's thread).
+struct SendRequest {
+    conv_key: String,
+    message: Message,
+    time: u64,
+    recipients: Vec<Recipient>,
+}
+
+/// Most messages one group commit takes: bounds the latency the last of them sees.
+const MAX_BATCH_MESSAGES: usize = 128;
+/// Most recipients (each a few rows) one group commit takes, beyond its first message, which
+/// always goes in: a batch of 500-member group messages stays a few messages long.
+const MAX_BATCH_RECIPIENTS: usize = 4096;
+
+/// A caller queued in [`GroupCommit`].
+struct Waiting {
+    id: u64,
+    request: SendRequest,
+    /// Woken when this caller's result is in, or when it may lead the next batch.
+    wake: std::sync::Arc<std::sync::Condvar>,
+}
+
+/// The queue behind [`GroupCommit`], under its mutex.
+#[derive(Default)]
+struct Queue {
+    waiting: std::collections::VecDeque<Waiting>,
+    done: std::collections::HashMap<u64, Result<Stored>>,
+    /// A leader is running a batch (the next batch waits: one writer at a time).
+    busy: bool,
+    next_id: u64,
+}
+
+/// Group commit of sends, LevelDB-style: each caller enqueues its message; whoever finds no
+/// batch running leads one, taking the queued messages (its own first if the queue was empty)
+/// into ONE transaction with a savepoint per message, commits once and hands every caller its
+/// own result. A lone caller leads at once, so it waits for nobody. Why: one commit per
+/// message capped durable sends at a few thousand per second (WAL commits cost more than the
+/// rows), and a batch shares that cost.
+#[derive(Default)]
+struct GroupCommit {
+    queue: Mutex<Queue>,
+    /// Transactions committed for sends (a batch counts once), for tests and tuning.
+    commits: std::sync::atomic::AtomicU64,
+}
+
+impl GroupCommit {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        // A panicking leader hands out its batch's results in Drop (see Batch), so the queue
+        // stays consistent even when poisoned.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `request` and returns its result, running batches through `run` (which returns
+    /// one result per request, in order) whenever this caller is the one to lead.
+    fn submit(
+        &self,
+        request: SendRequest,
+        run: impl Fn(&[SendRequest]) -> Vec<Result<Stored>>,
+    ) -> Result<Stored> {
+        let wake = std::sync::Arc::new(std::sync::Condvar::new());
+        let mut q = self.lock();
+        let id = q.next_id;
+        q.next_id += 1;
+        q.waiting.push_back(Waiting {
+            id,
+            request,
+            wake: wake.clone(),
+        });
+        loop {
+            if let Some(out) = q.done.remove(&id) {
+                return out;
+            }
+            if q.busy {
+                q = wake.wait(q).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            // Lead: take from the front, so messages commit in the order they were queued.
+            q.busy = true;
+            let mut rows = 0;
+            let mut take = 0;
+            for w in &q.waiting {
+                rows += w.request.recipients.len();
+                if take > 0 && (take == MAX_BATCH_MESSAGES || rows > MAX_BATCH_RECIPIENTS) {
+                    break;
+                }
+                take += 1;
+            }
+            let taken: Vec<Waiting> = q.waiting.drain(..take).collect();
+            drop(q);
+            let mut batch = Batch {
+                owner: self,
+                waiters: taken.iter().map(|w| (w.id, w.wake.clone())).collect(),
+            };
+            let requests: Vec<SendRequest> = taken.into_iter().map(|w| w.request).collect();
+            let results = run(&requests);
+            q = batch.finish(results);
+        }
+    }
+}
+
+/// A batch being run by its leader: on the way out, even by a panic, every caller in it gets
+/// a result and the queue is handed to the next leader.
+struct Batch<'a> {
+    owner: &'a GroupCommit,
+    waiters: Vec<(u64, std::sync::Arc<std::sync::Condvar>)>,
+}
+
+impl<'a> Batch<'a> {
+    /// Posts `results` (one per waiter, in order) and releases the queue; returns it locked.
+    fn finish(&mut self, results: Vec<Result<Stored>>) -> std::sync::MutexGuard<'a, Queue> {
+        let mut q = self.owner.lock();
+        let mut results = results.into_iter();
+        for (id, wake) in self.waiters.drain(..) {
+            let out = results.next().unwrap_or_else(|| {
+                Err(StoreError::Sql(crate::db::Error::Other(
+                    "group commit lost a result".into(),
+                )))
+            });
+            q.done.insert(id, out);
+            wake.notify_one();
+        }
+        q.busy = false;
+        // The next leader: whoever is first in line now.
+        if let Some(next) = q.waiting.front() {
+            next.wake.notify_one();
+        }
+        q
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if !self.waiters.is_empty() {
+            let n = self.waiters.len();
+            let failed = (0..n)
+                .map(|_| {
+                    Err(StoreError::Sql(crate::db::Error::Other(
+                        "storing the message failed (the batch's writer panicked)".into(),
+                    )))
+                })
+                .collect();
+            drop(self.finish(failed));
+        }
+    }
+}
+
+/// Runs a savepoint statement (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`): cached on SQLite, a
+/// simple query on PostgreSQL (which does not prepare transaction control).
+fn savepoint_cmd(tx: &Transaction<'_>, sql: &str) -> Result<()> {
+    match tx.dialect() {
+        crate::db::Dialect::Sqlite => {
+            exec_cached(tx, sql, ())?;
+        }
+        crate::db::Dialect::Postgres => tx.execute_batch(sql)?,
+    }
+    Ok(())
+}
+
+/// Writes one message, its sequence, inbox rows and conversation updates into `tx`.
+fn insert_message(tx: &Transaction<'_>, req: &SendRequest) -> Result<Stored> {
+    let (conv_key, message, time, recipients) =
+        (&req.conv_key, &req.message, req.time, &req.recipients);
+    let existing: Option<(String, String)> = tx
+        .prepare_cached("SELECT sender, body FROM messages WHERE id = ?1")?
+        .query_row([&message.id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((sender, body)) = existing {
+        if sender != message.from {
+            return Err(StoreError::IdConflict(message.id.clone()));
+        }
+        return Ok(Stored {
+            message: parse_message(body)?,
+            is_new: false,
+            inbox: vec![],
+        });
+    }
+    let seq = next_seq(tx, "conv_seq", "conv_key", conv_key)?;
+    let mut stored = message.clone();
+    stored.sequence = seq;
+    stored.time = time;
+    exec_cached(
+        tx,
+        "INSERT INTO messages (id, conv_key, seq, sender, time, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            stored.id,
+            conv_key,
+            seq,
+            stored.from,
+            time,
+            serde_json::to_string(&stored)?
+        ],
+    )?;
+    let mut inbox = Vec::with_capacity(recipients.len());
+    for r in recipients {
+        let n = next_seq(tx, "inbox_seq", "user_id", &r.user_id)?;
+        exec_cached(
+            tx,
+            "INSERT INTO inbox (user_id, inbox_seq, message_id) VALUES (?1, ?2, ?3)",
+            params![r.user_id, n, stored.id],
+        )?;
+        exec_cached(
+            tx,
+            "INSERT INTO conversations (user_id, conv_id, conv_key, unread, last_message_id, last_time)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(user_id, conv_id) DO UPDATE SET
+               unread = conversations.unread + excluded.unread,
+               last_message_id = CASE WHEN ?7 THEN excluded.last_message_id
+                                 ELSE conversations.last_message_id END,
+               last_time = CASE WHEN ?7 THEN excluded.last_time
+                           ELSE conversations.last_time END",
+            params![
+                r.user_id,
+                r.conv_id,
+                conv_key,
+                u64::from(r.counts_unread),
+                if r.sets_last { stored.id.as_str() } else { "" },
+                if r.sets_last { time } else { 0 },
+                r.sets_last
+            ],
+        )?;
+        if r.at_type > 0 {
+            let at = serde_json::json!({"messageSequence": seq, "atType": r.at_type});
+            let sql = match tx.dialect() {
+                crate::db::Dialect::Sqlite => {
+                    "UPDATE conversations SET at_info = json_insert(at_info, '$[#]', json(?3))
+                     WHERE user_id = ?1 AND conv_id = ?2"
+                }
+                crate::db::Dialect::Postgres => {
+                    "UPDATE conversations
+                     SET at_info = (at_info::jsonb || jsonb_build_array(?3::jsonb))::text
+                     WHERE user_id = ?1 AND conv_id = ?2"
+                }
+            };
+            exec_cached(tx, sql, params![r.user_id, r.conv_id, at.to_string()])?;
+        }
+        // A new message brings a hidden conversation back.
+        exec_cached(
+            tx,
+            "UPDATE conv_settings SET marks = marks & ~8
+             WHERE user_id = ?1 AND conv_id = ?2 AND (marks & 8) != 0",
+            params![r.user_id, r.conv_id],
+        )?;
+        inbox.push((r.user_id.clone(), n));
+    }
+    Ok(Stored {
+        message: stored,
+        is_new: true,
+        inbox,
+    })
+}
+
+impl SqlStore {
+    /// Stores a batch of sends (see [`GroupCommit`]): one transaction, a savepoint per message
+    /// so one message's failure (an ID another sender owns) undoes only that message. Returns
+    /// one result per request, in order.
+    fn store_batch(&self, batch: &[SendRequest]) -> Vec<Result<Stored>> {
+        if let [one] = batch {
+            // Alone: no savepoint needed, the transaction is the message. IMMEDIATE takes
+            // SQLite's write lock at BEGIN (waiting out busy_timeout): upgrading a read snapshot
+            // later fails at once with SQLITE_BUSY when another process sharing the file (a
+            // cluster node) committed in between. PostgreSQL ignores it.
+            return vec![self.with(|conn| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let stored = insert_message(&tx, one)?;
+                tx.commit()?;
+                self.writer
+                    .commits
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(stored)
+            })];
+        }
+        let together = self.with(|conn| {
+            // Built afresh on every run: PostgreSQL runs the whole batch again after a race.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut out = Vec::with_capacity(batch.len());
+            for req in batch {
+                savepoint_cmd(&tx, "SAVEPOINT send")?;
+                match insert_message(&tx, req) {
+                    Ok(stored) => {
+                        savepoint_cmd(&tx, "RELEASE send")?;
+                        out.push(Ok(stored));
+                    }
+                    // A database error is the transaction's, not the message's (busy, a
+                    // race with another node, I/O): the batch fails as a whole. PostgreSQL's
+                    // pool runs it again after a race, where this message finds what the other
+                    // node wrote; otherwise the messages are stored one by one below.
+                    Err(e @ StoreError::Sql(_)) => return Err(e),
+                    Err(e) => {
+                        savepoint_cmd(&tx, "ROLLBACK TO send")?;
+                        savepoint_cmd(&tx, "RELEASE send")?;
+                        out.push(Err(e));
+                    }
+                }
+            }
+            tx.commit()?;
+            self.writer
+                .commits
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok(out)
+        });
+        match together {
+            Ok(out) => out,
+            // The batch as a whole failed (commit, savepoint, races past the retries): each
+            // message alone, so a failure stays with the message that causes it. Sends are
+            // idempotent by ID, so one that did commit comes back as its stored copy.
+            Err(e) => {
+                tracing::warn!(error = %e, messages = batch.len(), "group commit failed; storing one by one");
+                batch
+                    .iter()
+                    .flat_map(|r| self.store_batch(std::slice::from_ref(r)))
+                    .collect()
+            }
+        }
+    }
+
+    /// Transactions committed for sends so far (a group commit counts once).
+    #[cfg(test)]
+    pub(crate) fn send_commits(&self) -> u64 {
+        self.writer
+            .commits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 impl Store for SqlStore {
     fn store_message(
         &self,
@@ -620,85 +950,15 @@ impl Store for SqlStore {
         time: u64,
         recipients: &[Recipient],
     ) -> Result<Stored> {
-        self.with(|conn| {
-            let tx = conn.transaction()?;
-            let existing: Option<(String, String)> = tx
-                .prepare_cached("SELECT sender, body FROM messages WHERE id = ?1")?
-                .query_row([&message.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?;
-            if let Some((sender, body)) = existing {
-                if sender != message.from {
-                    return Err(StoreError::IdConflict(message.id.clone()));
-                }
-                return Ok(Stored { message: parse_message(body)?, is_new: false, inbox: vec![] });
-            }
-            let seq = next_seq(&tx, "conv_seq", "conv_key", conv_key)?;
-            let mut stored = message.clone();
-            stored.sequence = seq;
-            stored.time = time;
-            exec_cached(
-                    &tx,
-                "INSERT INTO messages (id, conv_key, seq, sender, time, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![stored.id, conv_key, seq, stored.from, time, serde_json::to_string(&stored)?],
-            )?;
-            let mut inbox = Vec::with_capacity(recipients.len());
-            for r in recipients {
-                let n = next_seq(&tx, "inbox_seq", "user_id", &r.user_id)?;
-                exec_cached(
-                    &tx,
-                    "INSERT INTO inbox (user_id, inbox_seq, message_id) VALUES (?1, ?2, ?3)",
-                    params![r.user_id, n, stored.id],
-                )?;
-                exec_cached(
-                    &tx,
-                    "INSERT INTO conversations (user_id, conv_id, conv_key, unread, last_message_id, last_time)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT(user_id, conv_id) DO UPDATE SET
-                       unread = conversations.unread + excluded.unread,
-                       last_message_id = CASE WHEN ?7 THEN excluded.last_message_id
-                                         ELSE conversations.last_message_id END,
-                       last_time = CASE WHEN ?7 THEN excluded.last_time
-                                   ELSE conversations.last_time END",
-                    params![
-                        r.user_id,
-                        r.conv_id,
-                        conv_key,
-                        u64::from(r.counts_unread),
-                        if r.sets_last { stored.id.as_str() } else { "" },
-                        if r.sets_last { time } else { 0 },
-                        r.sets_last
-                    ],
-                )?;
-                if r.at_type > 0 {
-                    let at = serde_json::json!({"messageSequence": seq, "atType": r.at_type});
-                    let sql = match tx.dialect() {
-                        crate::db::Dialect::Sqlite => {
-                            "UPDATE conversations SET at_info = json_insert(at_info, '$[#]', json(?3))
-                             WHERE user_id = ?1 AND conv_id = ?2"
-                        }
-                        crate::db::Dialect::Postgres => {
-                            "UPDATE conversations
-                             SET at_info = (at_info::jsonb || jsonb_build_array(?3::jsonb))::text
-                             WHERE user_id = ?1 AND conv_id = ?2"
-                        }
-                    };
-                    exec_cached(&tx, sql, params![r.user_id, r.conv_id, at.to_string()])?;
-                }
-                // A new message brings a hidden conversation back.
-                exec_cached(
-                    &tx,
-                    "UPDATE conv_settings SET marks = marks & ~8
-                     WHERE user_id = ?1 AND conv_id = ?2 AND (marks & 8) != 0",
-                    params![r.user_id, r.conv_id],
-                )?;
-                inbox.push((r.user_id.clone(), n));
-            }
-            tx.commit()?;
-            Ok(Stored { message: stored, is_new: true, inbox })
-        })
+        self.writer.submit(
+            SendRequest {
+                conv_key: conv_key.to_owned(),
+                message: message.clone(),
+                time,
+                recipients: recipients.to_vec(),
+            },
+            |batch| self.store_batch(batch),
+        )
     }
 
     fn message(&self, id: &str) -> Result<Option<(String, Message)>> {
@@ -1644,6 +1904,102 @@ pub(crate) mod conformance {
         run(&SqlStore::postgres(&url, 2).expect("open"));
         let again = SqlStore::postgres(&url, 2).expect("reopen");
         assert_eq!(again.inbox_head("b").expect("head"), 4);
+    }
+
+    /// Eight threads send at once: they share transactions (fewer commits than messages),
+    /// sequences stay gap-free and in each sender's order, and an ID another sender owns fails
+    /// only its own message.
+    fn hammer(s: &SqlStore) {
+        const THREADS: usize = 8;
+        const EACH: usize = 60;
+        let shared = "c2c\u{1f}hammer";
+        s.store_message(
+            shared,
+            &msg("owned", "owner", "sink"),
+            1,
+            &recips("owner", "sink"),
+        )
+        .expect("store");
+        let before = s.send_commits();
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                scope.spawn(move || {
+                    let from = format!("h{t}");
+                    let mut last = 0;
+                    for i in 0..EACH {
+                        // Every 7th send reuses the ID "owner" took: only it must fail.
+                        let id = if i % 7 == 3 {
+                            "owned".to_string()
+                        } else {
+                            format!("h{t}-{i}")
+                        };
+                        let out = s.store_message(
+                            shared,
+                            &msg(&id, &from, "sink"),
+                            2,
+                            &recips(&from, "sink"),
+                        );
+                        if i % 7 == 3 {
+                            assert!(
+                                matches!(out, Err(StoreError::IdConflict(ref x)) if x == "owned"),
+                                "{out:?}"
+                            );
+                        } else {
+                            let st = out.expect("store");
+                            assert!(st.is_new);
+                            assert!(st.message.sequence > last, "in the sender's order");
+                            last = st.message.sequence;
+                        }
+                    }
+                });
+            }
+        });
+        let conflicts = (0..EACH).filter(|i| i % 7 == 3).count();
+        let stored = THREADS * (EACH - conflicts);
+        let commits = s.send_commits() - before;
+        assert!(
+            commits < (THREADS * EACH) as u64,
+            "{commits} commits for {} sends: no batching",
+            THREADS * EACH
+        );
+        eprintln!("hammer: {} sends in {commits} commits", THREADS * EACH);
+        let page = s.messages_before(shared, None, 0, 1000).expect("page");
+        let mut seqs: Vec<u64> = page.iter().map(|m| m.sequence).collect();
+        seqs.sort_unstable();
+        assert_eq!(
+            seqs,
+            (1..=(stored + 1) as u64).collect::<Vec<_>>(),
+            "gap-free"
+        );
+        let inbox = s.inbox_after("sink", 0, 1000).expect("inbox");
+        assert_eq!(
+            inbox.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            (1..=(stored + 1) as u64).collect::<Vec<_>>()
+        );
+        assert_eq!(s.inbox_head("h0").expect("head"), (EACH - conflicts) as u64);
+        let conv = s
+            .conversation("sink", "C2Ch0")
+            .expect("conv")
+            .expect("exists");
+        assert_eq!(conv.unread, (EACH - conflicts) as u64);
+    }
+
+    #[test]
+    fn group_commit_sqlite() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        hammer(&SqliteStore::open(&dir.path().join("g.sqlite3")).expect("open"));
+    }
+
+    /// The same on PostgreSQL, when the test services run.
+    #[test]
+    fn group_commit_postgres() {
+        let Ok(url) = std::env::var("PIGEON_TEST_PG_URL") else {
+            eprintln!("PIGEON_TEST_PG_URL not set: PostgreSQL group commit skipped");
+            return;
+        };
+        let name = format!("pigeon_unit_{}", rand::random::<u64>());
+        let url = crate::db::create_postgres_database(&url, &name).expect("create database");
+        hammer(&SqlStore::postgres(&url, 4).expect("open"));
     }
 
     #[test]
