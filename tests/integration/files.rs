@@ -849,22 +849,7 @@ async fn file_uploaded_on_one_node_downloads_on_another() {
     let app = a.app_id;
     // Over three 1 MiB chunks, ending in a short one.
     let content = noise(3 * 1024 * 1024 + 777, 11);
-    let auth = vec![
-        ("X-Pigeon-User", "dave".to_owned()),
-        ("X-Pigeon-UserSig", a.sig("dave")),
-    ];
-    let (st, _, body) = http(
-        &a.addr,
-        "POST",
-        &format!("/files/{app}/file"),
-        &auth,
-        &content,
-    )
-    .await;
-    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
-    let r: Value = serde_json::from_slice(&body).expect("upload reply");
-    let sha = r["sha256"].as_str().expect("sha256").to_owned();
-    assert_eq!(r["size"], content.len());
+    let sha = upload_file(&a.addr, "POST", app, "dave", &a.sig("dave"), &content).await;
     let p = format!("/files/{app}/{sha}");
 
     // Whole, through B (and A), byte for byte.
@@ -921,21 +906,8 @@ async fn file_uploaded_on_one_node_downloads_on_another() {
     assert_eq!(st, 404, "an unknown hash is 404 on B too");
 
     // The same bytes uploaded again, through B: the same URL, and B serves it still.
-    let auth_b = vec![
-        ("X-Pigeon-User", "erin".to_owned()),
-        ("X-Pigeon-UserSig", a.sig("erin")),
-    ];
-    let (st, _, body) = http(
-        &b.addr,
-        "PUT",
-        &format!("/files/{app}/file"),
-        &auth_b,
-        &content,
-    )
-    .await;
-    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
-    let r: Value = serde_json::from_slice(&body).expect("upload reply");
-    assert_eq!(r["sha256"], sha.as_str());
+    let again = upload_file(&b.addr, "PUT", app, "erin", &a.sig("erin"), &content).await;
+    assert_eq!(again, sha);
     let (st, _, got) = http(&b.addr, "GET", &p, &[("Range", "bytes=0-99".into())], b"").await;
     assert!(st == 206 && got == content[..100]);
 
@@ -948,4 +920,25 @@ async fn file_uploaded_on_one_node_downloads_on_another() {
             .unwrap_or_default();
         assert!(left.is_empty(), "staging files left: {left:?}");
     }
+}
+
+/// Uploads `content` as a file through `addr` as `user` and returns its sha256 (checking the
+/// reply's size).
+async fn upload_file(
+    addr: &str,
+    method: &str,
+    app: u64,
+    user: &str,
+    sig: &str,
+    content: &[u8],
+) -> String {
+    let auth = vec![
+        ("X-Pigeon-User", user.to_owned()),
+        ("X-Pigeon-UserSig", sig.to_owned()),
+    ];
+    let (st, _, body) = http(addr, method, &format!("/files/{app}/file"), &auth, content).await;
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&body));
+    let r: Value = serde_json::from_slice(&body).expect("upload reply");
+    assert_eq!(r["size"], content.len());
+    r["sha256"].as_str().expect("sha256").to_owned()
 }

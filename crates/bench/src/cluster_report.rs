@@ -8,18 +8,7 @@ use std::path::{Path, PathBuf};
 /// The configurations in the order the report shows them (others follow, sorted).
 const ORDER: [&str; 3] = ["pigeon-1node-pg", "pigeon-3node-pg", "pigeon-1node-sqlite"];
 
-fn get(r: &RunResult, k: &str) -> Option<f64> {
-    r.metrics.get(k).copied()
-}
-
-fn f(v: Option<f64>) -> String {
-    match v {
-        None => "–".into(),
-        Some(v) if v >= 100.0 => format!("{v:.0}"),
-        Some(v) if v >= 10.0 => format!("{v:.1}"),
-        Some(v) => format!("{v:.2}"),
-    }
-}
+use crate::report::{f, get};
 
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)

@@ -74,11 +74,13 @@ pub fn write(inputs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn get(r: &RunResult, k: &str) -> Option<f64> {
+/// A run's metric `k`, if measured.
+pub(crate) fn get(r: &RunResult, k: &str) -> Option<f64> {
     r.metrics.get(k).copied()
 }
 
-fn f(v: Option<f64>) -> String {
+/// A figure with as many decimals as its size deserves ("–" when missing).
+pub(crate) fn f(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
         Some(v) if v >= 100.0 => format!("{v:.0}"),
