@@ -227,7 +227,10 @@ pub struct DevSignIn {
 #[tauri::command]
 async fn app_dev_sign_in(server: String, user_id: String) -> Result<DevSignIn, IpcError> {
     // With several nodes, the first that answers signs in (they share the app's credentials).
-    let mut reply = Err(err(code::INVALID, format!("no server address in {server:?}")));
+    let mut reply = Err(err(
+        code::INVALID,
+        format!("no server address in {server:?}"),
+    ));
     for address in pigeon_sdk::split_server_urls(&server) {
         let base = files::http_base(&address)?;
         let url = format!(
