@@ -3,11 +3,11 @@
 //! server and every change is pushed to the user's other sessions.
 
 use crate::invalid;
-use crate::store::{ConvRow, SettingChange};
+use crate::store::{ConvRow, MemberRow, SettingChange};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
-use pigeon_proto::model::{Conversation, LastMessage, UserProfile};
+use pigeon_proto::model::{Conversation, Group, LastMessage, UserProfile};
 use pigeon_proto::wire::{
     AddConversationsToGroup, BatchReply, ClearHistoryMessage, ConversationFailure,
     ConversationIdList, ConversationIdReply, ConversationListReply, ConversationReply,
@@ -18,6 +18,7 @@ use pigeon_proto::wire::{
     CONVERSATION_PAGE_MAX,
 };
 use pigeon_proto::{ImError, Result};
+use std::collections::HashMap;
 
 /// Most conversations one batch call takes.
 const MAX_BATCH: usize = 100;
@@ -86,8 +87,54 @@ pub fn mark_list(marks: u64) -> Vec<u64> {
         .collect()
 }
 
+/// What every member's view of one group conversation shares (the group row and who is in
+/// it), read once per fan-out instead of twice per recipient.
+pub struct GroupCtx {
+    group_id: String,
+    group: Option<Group>,
+    members: HashMap<String, MemberRow>,
+}
+
+impl GroupCtx {
+    /// Reads group `group_id` (dismissed or not, as [`crate::groups::view`] does) and its
+    /// members.
+    pub fn load(st: &AppState, group_id: &str) -> Result<Self> {
+        let group = st.db(|s| s.group(group_id))?.map(|row| row.group);
+        let members = match group {
+            Some(_) => st
+                .db(|s| s.members(group_id))?
+                .into_iter()
+                .map(|m| (m.user_id.clone(), m))
+                .collect(),
+            None => HashMap::new(),
+        };
+        Ok(Self {
+            group_id: group_id.to_owned(),
+            group,
+            members,
+        })
+    }
+
+    /// The group as `user_id` sees it, like [`crate::groups::view`].
+    fn view(&self, user_id: &str) -> Option<Group> {
+        self.group
+            .as_ref()
+            .map(|g| crate::groups::view_of(g.clone(), self.members.get(user_id).cloned()))
+    }
+}
+
 /// Builds the user's view of a stored conversation row.
 pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation> {
+    build_in(st, user_id, row, None)
+}
+
+/// [`build`], taking a group conversation's shared part from `ctx` when it is that group's.
+pub fn build_in(
+    st: &AppState,
+    user_id: &str,
+    row: ConvRow,
+    ctx: Option<&GroupCtx>,
+) -> Result<Conversation> {
     let remind = if row.settings.remind_type.is_empty() {
         types::MSG_REMIND_ACPT_AND_NOTE.to_owned()
     } else {
@@ -125,7 +172,11 @@ pub fn build(st: &AppState, user_id: &str, row: ConvRow) -> Result<Conversation>
         }
         Target::Group(gid) => {
             c.kind = types::CONV_GROUP.to_owned();
-            c.group_profile = crate::groups::view(st, &gid, user_id)?.map(|mut g| {
+            let group = match ctx.filter(|x| x.group_id == gid) {
+                Some(x) => x.view(user_id),
+                None => crate::groups::view(st, &gid, user_id)?,
+            };
+            c.group_profile = group.map(|mut g| {
                 if !g.self_info.role.is_empty() {
                     g.self_info.message_remind_type = remind.clone();
                 }

@@ -1,6 +1,8 @@
 //! Groups, as much as chatting in one needs: `createGroup`, `getGroupList`, `getGroupProfile`,
 //! `joinGroup`, `quitGroup`, `dismissGroup`. Membership changes post a group tip into the group
-//! conversation and tell every affected user's sessions that their group list changed.
+//! conversation (in an AVChatRoom a live one, not stored, and only up to
+//! [`AV_TIP_MAX_MEMBERS`] members) and tell every affected user's sessions that their group
+//! list changed.
 
 use crate::conversations::group_key;
 use crate::group_no_permission as no_permission;
@@ -17,6 +19,10 @@ use pigeon_proto::wire::{
 };
 use pigeon_proto::{ImError, Result};
 use rand::Rng;
+
+/// Largest AVChatRoom whose members are each told of every join and departure (a live tip);
+/// bigger rooms skip these tips, which would cost a frame per member per join.
+pub const AV_TIP_MAX_MEMBERS: usize = 1000;
 
 /// Sender of server-made messages such as group tips.
 pub const SYSTEM_SENDER: &str = "@TIM#SYSTEM";
@@ -41,8 +47,14 @@ pub fn view(st: &AppState, group_id: &str, user_id: &str) -> Result<Option<Group
     let Some(row) = st.db(|s| s.group(group_id))? else {
         return Ok(None);
     };
-    let mut g = row.group;
-    if let Some(m) = st.db(|s| s.member(group_id, user_id))? {
+    let member = st.db(|s| s.member(group_id, user_id))?;
+    Ok(Some(view_of(row.group, member)))
+}
+
+/// [`view`] from a group row already read and the viewer's membership (None: not a member),
+/// so a fan-out reads the group once for all its members.
+pub fn view_of(mut g: Group, member: Option<MemberRow>) -> Group {
+    if let Some(m) = member {
         g.self_info = GroupSelfInfo {
             role: m.role,
             message_remind_type: types::MSG_REMIND_ACPT_AND_NOTE.to_owned(),
@@ -50,7 +62,7 @@ pub fn view(st: &AppState, group_id: &str, user_id: &str) -> Result<Option<Group
             name_card: m.name_card,
         };
     }
-    Ok(Some(g))
+    g
 }
 
 fn check_len(what: &str, value: &str, max: usize) -> Result<()> {
@@ -82,6 +94,9 @@ pub fn tip(
     affected: &[String],
 ) -> Result<()> {
     let members = st.db(|s| s.members(group_id))?;
+    let is_av = st
+        .db(|s| s.group(group_id))?
+        .is_some_and(|row| row.group.kind == types::GRP_AVCHATROOM);
     let conv_id = format!("GROUP{group_id}");
     let recips: Vec<Recipient> = members
         .into_iter()
@@ -114,7 +129,19 @@ pub fn tip(
         client_time: time,
         ..Default::default()
     };
-    if !recips.is_empty() {
+    if is_av {
+        // An AVChatRoom keeps no history (its messages are live only, see
+        // `messages::send_as`), so neither do its tips: storing one per join in every
+        // member's inbox and conversation made each join cost O(members) writes and a room
+        // of 10,000 take over an hour to fill. Past AV_TIP_MAX_MEMBERS nobody is told of each
+        // join or departure: every one would go to every member, O(members²) frames for a
+        // room filling up.
+        if recips.len() <= AV_TIP_MAX_MEMBERS {
+            let mut m = m;
+            m.time = time;
+            crate::messages::push_live(st, &m, recips.iter().map(|r| r.user_id.as_str()), None);
+        }
+    } else if !recips.is_empty() {
         deliver_system(st, &group_key(group_id), &m, &recips)?;
     }
     for u in affected {

@@ -4,16 +4,18 @@
 use crate::conversations::{self, c2c_key, group_key, Target};
 use crate::hub::SessionId;
 use crate::invalid;
-use crate::store::{Recipient, Stored};
+use crate::store::{ConvRow, Recipient, Stored};
 use crate::{now, validate_user_id, AppState, Caller};
 use pigeon_proto::consts::types;
 use pigeon_proto::error::code;
 use pigeon_proto::model::{status, Conversation, Message};
 use pigeon_proto::wire::{
-    GetMessageList, InboxEntry, MessageListReply, Push, SendMessage, SendMessageReply, Sync,
-    SyncReply, MAX_MESSAGE_BODY_BYTES, MESSAGE_PAGE_SIZE,
+    GetMessageList, InboxEntry, MessageListReply, SendMessage, SendMessageReply, Sync, SyncReply,
+    MAX_MESSAGE_BODY_BYTES, MESSAGE_PAGE_SIZE,
 };
 use pigeon_proto::{ImError, Result};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Longest message ID accepted.
 const MAX_ID_LEN: usize = 128;
@@ -146,8 +148,13 @@ fn at_type(m: &Message, viewer: &str) -> u32 {
 /// Whether a receiver's remind type keeps this message from them (it stays in history).
 fn discarded(st: &AppState, user: &str, conv_id: &str, at: u32) -> Result<bool> {
     let remind = st.db(|s| s.settings(user, conv_id))?.remind_type;
-    Ok(remind == types::MSG_REMIND_DISCARD
-        || (remind == types::MSG_REMIND_DISCARD_EXCEPT_AT && at == 0))
+    Ok(discards(&remind, at))
+}
+
+/// Whether remind type `remind` keeps a message mentioning its reader as `at` from them.
+fn discards(remind: &str, at: u32) -> bool {
+    remind == types::MSG_REMIND_DISCARD
+        || (remind == types::MSG_REMIND_DISCARD_EXCEPT_AT && at == 0)
 }
 
 /// Who receives a message and their conversation for it.
@@ -200,6 +207,13 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         ));
     }
     let conv_id = format!("GROUP{}", m.to);
+    // Every receiver's remind type in one read, not one per member.
+    let receivers: Vec<String> = members
+        .iter()
+        .filter(|mm| mm.user_id != *sender)
+        .map(|mm| mm.user_id.clone())
+        .collect();
+    let settings = st.db(|s| s.settings_of(&conv_id, &receivers))?;
     let mut list = Vec::with_capacity(members.len());
     for mm in members {
         let is_sender = mm.user_id == *sender;
@@ -208,7 +222,10 @@ fn recipients(st: &AppState, m: &Message, req: &SendMessage) -> Result<(String, 
         } else {
             at_type(m, &mm.user_id)
         };
-        if !is_sender && discarded(st, &mm.user_id, &conv_id, at)? {
+        let remind = settings
+            .get(&mm.user_id)
+            .map_or("", |s| s.remind_type.as_str());
+        if !is_sender && discards(remind, at) {
             continue;
         }
         list.push(Recipient {
@@ -255,14 +272,12 @@ pub fn send_as(
     if req.online_user_only || live_room {
         let mut m = m;
         m.time = now();
-        for r in &recips {
-            let push = Push::Message {
-                inbox_seq: None,
-                message: m.clone().view_as(&r.user_id),
-                conversation: None,
-            };
-            st.push(&r.user_id, &push, Some(caller.session));
-        }
+        push_live(
+            st,
+            &m,
+            recips.iter().map(|r| r.user_id.as_str()),
+            Some(caller.session),
+        );
         crate::webhooks::after_send(st, caller, &m, true);
         return Ok(SendMessageReply {
             message: m.view_as(&caller.user_id),
@@ -306,29 +321,153 @@ pub fn deliver_system(
     fan_out(st, &stored, None, "").map(|_| ())
 }
 
+/// Pushes a message that is not stored (online-only, AVChatRoom) to `users`' sessions (except
+/// `except`). Every receiver's frame is the same but for the sender's own view, so each
+/// distinct frame is serialized once and shared.
+pub fn push_live<'a>(
+    st: &AppState,
+    m: &Message,
+    users: impl Iterator<Item = &'a str>,
+    except: Option<SessionId>,
+) {
+    let mut views = Views::new(m);
+    let mut frames: Vec<(usize, Arc<str>)> = Vec::new();
+    for user in users {
+        let Some((view, json)) = views.get(user) else {
+            continue;
+        };
+        let frame = match frames.iter().find(|(v, _)| *v == view) {
+            Some((_, f)) => f.clone(),
+            None => {
+                let f: Arc<str> = Arc::from(message_frame(None, json, None));
+                frames.push((view, f.clone()));
+                f
+            }
+        };
+        send_frame(st, user, frame, except);
+    }
+}
+
+/// A message serialized once per distinct viewer-relative view (`conversationID`, `flow`):
+/// a group message has two, the sender's and everyone else's.
+struct Views<'a> {
+    message: &'a Message,
+    /// (conversationID, outgoing) → the view's JSON.
+    made: Vec<((String, bool), String)>,
+}
+
+impl<'a> Views<'a> {
+    fn new(message: &'a Message) -> Self {
+        Self {
+            message,
+            made: Vec::new(),
+        }
+    }
+
+    /// The index and JSON of `viewer`'s view; None (logged) if it does not serialize.
+    fn get(&mut self, viewer: &str) -> Option<(usize, &str)> {
+        let key = (
+            self.message.conversation_id_for(viewer),
+            self.message.from == viewer,
+        );
+        let i = match self.made.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => match serde_json::to_string(&self.message.clone().view_as(viewer)) {
+                Ok(json) => {
+                    self.made.push((key, json));
+                    self.made.len() - 1
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "could not serialize a message");
+                    return None;
+                }
+            },
+        };
+        Some((i, self.made[i].1.as_str()))
+    }
+}
+
+/// The text of `Push::Message` from its parts already serialized (the same bytes serde makes
+/// of the whole: checked by a test), so the message is serialized once, not per recipient.
+fn message_frame(inbox_seq: Option<u64>, message: &str, conversation: Option<&str>) -> String {
+    let seq = inbox_seq.map_or_else(|| "null".to_owned(), |n| n.to_string());
+    let conversation = conversation.unwrap_or("null");
+    let mut f = String::with_capacity(64 + message.len() + conversation.len());
+    f.push_str(r#"{"push":"message","data":{"inboxSeq":"#);
+    f.push_str(&seq);
+    f.push_str(r#","message":"#);
+    f.push_str(message);
+    f.push_str(r#","conversation":"#);
+    f.push_str(conversation);
+    f.push_str("}}");
+    f
+}
+
+/// Sends a serialized message push, as [`AppState::push`] does.
+fn send_frame(st: &AppState, user: &str, frame: Arc<str>, except: Option<SessionId>) {
+    crate::metrics::get().messages_out.inc();
+    st.bus.send_to_user(user, frame, except);
+}
+
 /// Pushes a newly stored message, with each recipient's conversation, to their sessions
 /// (except the sending one).
 /// Returns the conversation of `author` as it now is (loaded once for both the pushes and the
 /// sender's reply).
+///
+/// What the recipients share is read and serialized once: their conversation rows in one
+/// query per conversation ID, the group row and members once, the message once per view.
 fn fan_out(
     st: &AppState,
     stored: &Stored,
     except: Option<SessionId>,
     author: &str,
 ) -> Result<Option<Conversation>> {
+    let m = &stored.message;
+    // Recipients by their conversation ID (one for a group message, two for C2C).
+    let mut by_conv: Vec<(String, Vec<String>)> = Vec::new();
+    for (user, _) in &stored.inbox {
+        let conv_id = m.conversation_id_for(user);
+        match by_conv.iter_mut().find(|(c, _)| *c == conv_id) {
+            Some((_, users)) => users.push(user.clone()),
+            None => by_conv.push((conv_id, vec![user.clone()])),
+        }
+    }
+    let mut rows: HashMap<(String, String), ConvRow> = HashMap::new();
+    let mut ctx = None;
+    for (conv_id, users) in &by_conv {
+        for (user, row) in st.db(|s| s.conversations_of(conv_id, users))? {
+            rows.insert((user, conv_id.clone()), row);
+        }
+        if ctx.is_none() {
+            if let Ok(Target::Group(gid)) = conversations::parse_id(conv_id) {
+                ctx = Some(conversations::GroupCtx::load(st, &gid)?);
+            }
+        }
+    }
+    let mut views = Views::new(m);
     let mut authors = None;
     for (user, inbox_seq) in &stored.inbox {
-        let conv_id = stored.message.conversation_id_for(user);
-        let conversation = conversations::load(st, user, &conv_id)?;
-        if user == author {
-            authors = conversation.clone();
-        }
-        let push = Push::Message {
-            inbox_seq: Some(*inbox_seq),
-            message: stored.message.clone().view_as(user),
-            conversation,
+        let conv_id = m.conversation_id_for(user);
+        let conversation = match rows.remove(&(user.clone(), conv_id)) {
+            Some(row) => Some(conversations::build_in(st, user, row, ctx.as_ref())?),
+            // No row read for it (listed twice, or gone since): read it as before.
+            None => conversations::load(st, user, &m.conversation_id_for(user))?,
         };
-        st.push(user, &push, except);
+        let conv_json = match conversation.as_ref().map(serde_json::to_string).transpose() {
+            Ok(j) => j,
+            Err(e) => {
+                tracing::error!(error = %e, "could not serialize a push");
+                continue;
+            }
+        };
+        if user == author {
+            authors = conversation;
+        }
+        let Some((_, message)) = views.get(user) else {
+            continue;
+        };
+        let frame = message_frame(Some(*inbox_seq), message, conv_json.as_deref());
+        send_frame(st, user, Arc::from(frame), except);
     }
     Ok(authors)
 }
@@ -445,6 +584,7 @@ pub fn sync(st: &AppState, caller: &Caller, req: Sync) -> Result<SyncReply> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pigeon_proto::wire::Push;
     use serde_json::json;
 
     fn text(to: &str, conv_type: &str, text: &str) -> Message {
@@ -455,6 +595,27 @@ mod tests {
             to: to.into(),
             conversation_type: conv_type.into(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn message_frames_are_what_serde_makes() {
+        let m = text("g1", "GROUP", "hi").view_as("bob");
+        let conv = Conversation {
+            conversation_id: "GROUPg1".into(),
+            unread_count: 3,
+            ..Default::default()
+        };
+        for (seq, c) in [(Some(7), Some(conv)), (None, None)] {
+            let push = Push::Message {
+                inbox_seq: seq,
+                message: m.clone(),
+                conversation: c.clone(),
+            };
+            let whole = serde_json::to_string(&push).expect("push");
+            let msg = serde_json::to_string(&m).expect("message");
+            let c = c.map(|c| serde_json::to_string(&c).expect("conversation"));
+            assert_eq!(message_frame(seq, &msg, c.as_deref()), whole);
         }
     }
 

@@ -194,6 +194,20 @@ pub trait Store:
         -> Result<Vec<ConvRow>>;
     /// One of a user's conversations.
     fn conversation(&self, user_id: &str, conv_id: &str) -> Result<Option<ConvRow>>;
+    /// Conversation `conv_id` of each of `user_ids` that has it, with its user, in one read
+    /// (a group message's fan-out reads every member's row at once).
+    fn conversations_of(
+        &self,
+        conv_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, ConvRow)>>;
+    /// The settings for `conv_id` of each of `user_ids` that made any (the others have the
+    /// defaults), in one read.
+    fn settings_of(
+        &self,
+        conv_id: &str,
+        user_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, ConvSettings>>;
     /// Sets a conversation's unread count to zero, clears its @-mentions and its unread mark;
     /// false when there is no such conversation.
     fn mark_read(&self, user_id: &str, conv_id: &str) -> Result<bool>;
@@ -349,15 +363,26 @@ fn record_c2c_read(
 }
 
 /// Columns of a conversation row joined with its last message, settings and folders.
-const CONV_SELECT: &str = "
+macro_rules! conv_select {
+    ($extra:literal) => {
+        concat!(
+            "
     SELECT c.conv_id, c.conv_key, c.unread, c.at_info, m.body,
            COALESCE(s.pinned, 0), COALESCE(s.custom_data, ''), COALESCE(s.marks, 0),
            COALESCE(s.remind_type, ''),
            (SELECT json_group_array(g.name) FROM conv_group_members g
-             WHERE g.user_id = c.user_id AND g.conv_id = c.conv_id)
+             WHERE g.user_id = c.user_id AND g.conv_id = c.conv_id)",
+            $extra,
+            "
     FROM conversations c
     LEFT JOIN messages m ON c.last_message_id != '' AND m.id = c.last_message_id
-    LEFT JOIN conv_settings s ON s.user_id = c.user_id AND s.conv_id = c.conv_id";
+    LEFT JOIN conv_settings s ON s.user_id = c.user_id AND s.conv_id = c.conv_id"
+        )
+    };
+}
+const CONV_SELECT: &str = conv_select!("");
+/// [`CONV_SELECT`] with the row's user as an eleventh column.
+const CONV_SELECT_WITH_USER: &str = conv_select!(", c.user_id");
 
 /// The store over SQL: one SQLite file in WAL mode (the embedded default), or a PostgreSQL
 /// database shared by several nodes. The store code is the same for both (see [`crate::db`]).
@@ -1047,6 +1072,79 @@ impl Store for SqlStore {
         })
     }
 
+    fn conversations_of(
+        &self,
+        conv_id: &str,
+        user_ids: &[String],
+    ) -> Result<Vec<(String, ConvRow)>> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = serde_json::to_string(user_ids)?;
+        self.with(|conn| {
+            let sql = format!(
+                "{CONV_SELECT_WITH_USER} WHERE c.conv_id = ?1
+                   AND c.user_id IN (SELECT value FROM json_each(?2))"
+            );
+            let rows: Vec<(RawConv, String)> = conn
+                .prepare_cached(&sql)?
+                .query_map(params![conv_id, users], |r| Ok((read_conv(r)?, r.get(10)?)))?
+                .collect::<crate::db::Result<_>>()?;
+            // The rows mostly share one last message (the one just sent): parse each distinct
+            // body once rather than once per member.
+            let mut parsed: std::collections::HashMap<String, Message> = Default::default();
+            rows.into_iter()
+                .map(|(mut raw, user)| {
+                    let body = raw.4.take();
+                    let mut row = conv_row(raw)?;
+                    row.last_message = match body {
+                        None => None,
+                        Some(b) => match parsed.get(&b) {
+                            Some(m) => Some(m.clone()),
+                            None => {
+                                let m = parse_message(b.clone())?;
+                                parsed.insert(b, m.clone());
+                                Some(m)
+                            }
+                        },
+                    };
+                    Ok((user, row))
+                })
+                .collect()
+        })
+    }
+
+    fn settings_of(
+        &self,
+        conv_id: &str,
+        user_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, ConvSettings>> {
+        if user_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let users = serde_json::to_string(user_ids)?;
+        self.with(|conn| {
+            let rows: Vec<(String, ConvSettings)> = conn
+                .prepare_cached(
+                    "SELECT user_id, pinned, custom_data, marks, remind_type FROM conv_settings
+                     WHERE conv_id = ?1 AND user_id IN (SELECT value FROM json_each(?2))",
+                )?
+                .query_map(params![conv_id, users], |r| {
+                    Ok((
+                        r.get(0)?,
+                        ConvSettings {
+                            pinned: r.get(1)?,
+                            custom_data: r.get(2)?,
+                            marks: r.get::<_, i64>(3)? as u64,
+                            remind_type: r.get(4)?,
+                        },
+                    ))
+                })?
+                .collect::<crate::db::Result<_>>()?;
+            Ok(rows.into_iter().collect())
+        })
+    }
+
     fn mark_read(&self, user_id: &str, conv_id: &str) -> Result<bool> {
         self.with(|conn| {
             let tx = conn.transaction()?;
@@ -1657,6 +1755,57 @@ pub(crate) mod conformance {
         idempotent_by_id(s);
         groups(s);
         settings_clears_and_folders(s);
+        batched_reads(s);
+    }
+
+    /// The batched reads of a fan-out return what the one-at-a-time reads do.
+    fn batched_reads(s: &dyn Store) {
+        let key = "group\u{1f}fan";
+        let users: Vec<String> = ["f1", "f2", "f3"].iter().map(|u| u.to_string()).collect();
+        let recipients: Vec<Recipient> = users
+            .iter()
+            .map(|u| Recipient {
+                user_id: u.clone(),
+                conv_id: "GROUPfan".into(),
+                counts_unread: u != "f1",
+                sets_last: true,
+                at_type: 0,
+            })
+            .collect();
+        let mut m = msg("fan-1", "f1", "fan");
+        m.conversation_type = "GROUP".into();
+        s.store_message(key, &m, 5, &recipients).expect("store");
+        s.update_settings(
+            "f2",
+            "GROUPfan",
+            &SettingChange::RemindType("Discard".into()),
+            6,
+        )
+        .expect("remind");
+        let mut asked = users.clone();
+        asked.push("nobody".into());
+        let mut rows = s.conversations_of("GROUPfan", &asked).expect("batch");
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            rows.iter().map(|(u, _)| u.as_str()).collect::<Vec<_>>(),
+            vec!["f1", "f2", "f3"]
+        );
+        for (u, row) in &rows {
+            let one = s
+                .conversation(u, "GROUPfan")
+                .expect("conv")
+                .expect("exists");
+            assert_eq!(*row, one);
+        }
+        assert_eq!(rows[1].1.unread, 1);
+        assert!(s
+            .conversations_of("GROUPfan", &[])
+            .expect("empty")
+            .is_empty());
+        let settings = s.settings_of("GROUPfan", &asked).expect("settings");
+        assert_eq!(settings.len(), 1);
+        assert_eq!(settings["f2"], s.settings("f2", "GROUPfan").expect("one"));
+        assert_eq!(settings["f2"].remind_type, "Discard");
     }
 
     fn sequences_inbox_and_unread(s: &dyn Store) {
