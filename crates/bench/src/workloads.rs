@@ -700,6 +700,9 @@ pub async fn w5(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
     Ok(vec![r])
 }
 
+/// How long one W6 login may take before it counts as refused.
+const W6_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// W6: server memory per idle logged-in connection at each step, then up to the most the
 /// machine allows.
 pub async fn w6(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
@@ -733,7 +736,19 @@ pub async fn w6(t: &Target, s: &Sizes) -> anyhow::Result<Vec<RunResult>> {
             let (d, u, sem, pb, ka) = (d.clone(), u.clone(), sem.clone(), pb.clone(), s.src_addrs);
             tasks.push(tokio::spawn(async move {
                 let _p = sem.acquire_owned().await;
-                let c = d.connect(&u, src_addr(from + j, ka)).await;
+                // A server out of file descriptors leaves the TCP handshake done by the kernel
+                // and never answers the upgrade: a bounded wait turns that into a failure.
+                let c = match tokio::time::timeout(
+                    W6_CONNECT_TIMEOUT,
+                    d.connect(&u, src_addr(from + j, ka)),
+                )
+                .await
+                {
+                    Ok(c) => c,
+                    Err(_) => Err(anyhow::anyhow!(
+                        "login {u}: no answer within {W6_CONNECT_TIMEOUT:?}"
+                    )),
+                };
                 pb.inc(1);
                 c
             }));
