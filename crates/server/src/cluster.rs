@@ -194,12 +194,8 @@ impl ClusterBus {
         what: &str,
         f: impl FnOnce(&dyn Store) -> crate::store::Result<T>,
     ) -> Option<T> {
-        let run = || f(self.store.as_ref());
-        let out = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-            _ => run(),
-        };
-        out.map_err(|e| warn!(error = %e, "presence: could not {what}"))
+        crate::db::blocking(|| f(self.store.as_ref()))
+            .map_err(|e| warn!(error = %e, "presence: could not {what}"))
             .ok()
     }
 

@@ -45,10 +45,17 @@ impl Error {
             _ => None,
         }
     }
+}
 
-    /// Whether running the same transaction again may succeed: a serialization failure, a
-    /// deadlock, or a unique key that a concurrent transaction on another node took first
-    /// (the retry sees that row and takes the "already there" branch).
+/// An error that may mean "run the transaction again": what [`PgPool::with`] retries on.
+pub trait Retryable {
+    /// Whether running the same transaction again may succeed.
+    fn retryable(&self) -> bool;
+}
+
+impl Retryable for Error {
+    /// A serialization failure, a deadlock, or a unique key that a concurrent transaction on
+    /// another node took first (the retry sees that row and takes the "already there" branch).
     fn retryable(&self) -> bool {
         matches!(self.sqlstate(), Some("40001" | "40P01" | "23505"))
     }
@@ -927,11 +934,15 @@ struct PgConn {
 /// (which runs on the pool's own runtime), so any thread may wait on them; a tokio worker
 /// thread is first moved out of the scheduler's way.
 fn wait<F: std::future::Future>(f: F) -> F::Output {
+    blocking(|| futures_executor::block_on(f))
+}
+
+/// Runs blocking `f`; on a multi-threaded tokio worker it first hands the worker's other tasks
+/// to another thread (`block_in_place`), elsewhere it just runs.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
-            tokio::task::block_in_place(|| futures_executor::block_on(f))
-        }
-        _ => futures_executor::block_on(f),
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 
@@ -1050,8 +1061,11 @@ impl PgPool {
 
     /// Runs `f` on a pooled connection; a transaction that lost a race with another node runs
     /// again (so `f` must start from scratch each time, as store code does).
-    pub fn with<T>(&self, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut run = || {
+    pub fn with<T, E: From<Error> + Retryable + std::fmt::Display>(
+        &self,
+        mut f: impl FnMut(&mut Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
+        blocking(|| {
             let mut conn = Connection(ConnInner::Pg(self.take()?));
             let mut tries = 0;
             let out = loop {
@@ -1067,11 +1081,7 @@ impl PgPool {
                 self.give_back(c);
             }
             out
-        };
-        match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-            _ => run(),
-        }
+        })
     }
 }
 

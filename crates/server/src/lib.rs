@@ -199,10 +199,7 @@ impl AppState {
     pub fn db<T>(&self, f: impl FnOnce(&dyn Store) -> store::Result<T>) -> Result<T, ImError> {
         let run = || f(self.store.as_ref());
         let started = std::time::Instant::now();
-        let out = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(run),
-            _ => run(),
-        };
+        let out = db::blocking(run);
         metrics::get()
             .store_seconds
             .observe(metrics::since(started));

@@ -902,10 +902,7 @@ fn run_blocking<T: Send>(f: impl std::future::Future<Output = T> + Send) -> Resu
             .map_err(|_| "provider call panicked".to_owned())?
         })
     };
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(go),
-        _ => go(),
-    }
+    crate::db::blocking(go)
 }
 
 /// Most bytes read from a provider or an audio URL.

@@ -25,6 +25,16 @@ pub enum StoreError {
     IdConflict(String),
 }
 
+impl crate::db::Retryable for StoreError {
+    /// Only the database's own races are worth another run; bad data or an ID conflict is not.
+    fn retryable(&self) -> bool {
+        match self {
+            StoreError::Sql(e) => e.retryable(),
+            _ => false,
+        }
+    }
+}
+
 /// Result of store operations.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -486,22 +496,7 @@ impl SqlStore {
                 let mut guard = m.lock().unwrap_or_else(|p| p.into_inner());
                 f(&mut guard)
             }
-            Backend::Postgres(pool) => {
-                let mut failure = None;
-                let out = pool.with(|c| match f(c) {
-                    Ok(v) => Ok(Some(v)),
-                    Err(StoreError::Sql(e)) => Err(e),
-                    Err(other) => {
-                        failure = Some(other);
-                        Ok(None)
-                    }
-                })?;
-                match (out, failure) {
-                    (Some(v), _) => Ok(v),
-                    (None, Some(e)) => Err(e),
-                    (None, None) => Err(StoreError::Sql(crate::db::Error::NoRows)),
-                }
-            }
+            Backend::Postgres(pool) => pool.with(f),
         }
     }
 }
@@ -2041,15 +2036,23 @@ pub(crate) mod conformance {
         run(&SqliteStore::in_memory().expect("open"));
     }
 
+    /// A new empty database on the test PostgreSQL (`PIGEON_TEST_PG_URL`, started by
+    /// scripts/services.sh); None, saying so, when there is none and `what` is skipped.
+    fn fresh_postgres(what: &str) -> Option<String> {
+        let Ok(url) = std::env::var("PIGEON_TEST_PG_URL") else {
+            eprintln!("PIGEON_TEST_PG_URL not set: PostgreSQL {what} skipped");
+            return None;
+        };
+        let name = format!("pigeon_unit_{}", rand::random::<u64>());
+        Some(crate::db::create_postgres_database(&url, &name).expect("create database"))
+    }
+
     /// The same suite on PostgreSQL, when the test services run (scripts/services.sh).
     #[test]
     fn postgres_conformance() {
-        let Ok(url) = std::env::var("PIGEON_TEST_PG_URL") else {
-            eprintln!("PIGEON_TEST_PG_URL not set: PostgreSQL conformance skipped");
+        let Some(url) = fresh_postgres("conformance") else {
             return;
         };
-        let name = format!("pigeon_unit_{}", rand::random::<u64>());
-        let url = crate::db::create_postgres_database(&url, &name).expect("create database");
         run(&SqlStore::postgres(&url, 2).expect("open"));
         let again = SqlStore::postgres(&url, 2).expect("reopen");
         assert_eq!(again.inbox_head("b").expect("head"), 4);
@@ -2142,12 +2145,9 @@ pub(crate) mod conformance {
     /// The same on PostgreSQL, when the test services run.
     #[test]
     fn group_commit_postgres() {
-        let Ok(url) = std::env::var("PIGEON_TEST_PG_URL") else {
-            eprintln!("PIGEON_TEST_PG_URL not set: PostgreSQL group commit skipped");
+        let Some(url) = fresh_postgres("group commit") else {
             return;
         };
-        let name = format!("pigeon_unit_{}", rand::random::<u64>());
-        let url = crate::db::create_postgres_database(&url, &name).expect("create database");
         hammer(&SqlStore::postgres(&url, 4).expect("open"));
     }
 
