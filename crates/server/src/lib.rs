@@ -194,12 +194,35 @@ pub struct Caller {
 }
 
 impl AppState {
-    /// Runs a storage call. SQLite calls block, so on the multi-threaded runtime they move off
-    /// the async worker with `block_in_place`.
+    /// Runs a storage call: as it is when the store's calls are quick (SQLite), otherwise
+    /// (PostgreSQL, round trips) off the async worker with `block_in_place`.
     pub fn db<T>(&self, f: impl FnOnce(&dyn Store) -> store::Result<T>) -> Result<T, ImError> {
         let run = || f(self.store.as_ref());
         let started = std::time::Instant::now();
-        let out = db::blocking(run);
+        let out = if self.store.quick() {
+            run()
+        } else {
+            db::blocking(run)
+        };
+        metrics::get()
+            .store_seconds
+            .observe(metrics::since(started));
+        out.map_err(store_error)
+    }
+
+    /// Stores a message through the store's writer (see [`Store::submit_message`]), waiting
+    /// for it without holding a thread.
+    pub async fn store_message(
+        &self,
+        conv_key: &str,
+        message: &pigeon_proto::model::Message,
+        recipients: &[store::Recipient],
+    ) -> Result<store::Stored, ImError> {
+        let started = std::time::Instant::now();
+        let pending = self
+            .store
+            .submit_message(conv_key, message, now(), recipients);
+        let out = pending.wait().await;
         metrics::get()
             .store_seconds
             .observe(metrics::since(started));

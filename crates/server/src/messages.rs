@@ -253,6 +253,57 @@ pub fn send_as(
     req: SendMessage,
     sync_sender: bool,
 ) -> Result<SendMessageReply> {
+    match prepare(st, caller, req, sync_sender)? {
+        Prepared::Done(reply) => Ok(reply),
+        Prepared::Store(out) => {
+            let stored =
+                st.db(|s| s.store_message(&out.conv_key, &out.message, now(), &out.recipients))?;
+            finish(st, caller, stored)
+        }
+    }
+}
+
+/// [`send`] for the gateway: the same, but the wait for the store's writer holds no thread,
+/// so many senders' messages share one commit.
+pub async fn send_async(
+    st: &AppState,
+    caller: &Caller,
+    req: SendMessage,
+) -> Result<SendMessageReply> {
+    match prepare(st, caller, req, true)? {
+        Prepared::Done(reply) => Ok(reply),
+        Prepared::Store(out) => {
+            let stored = st
+                .store_message(&out.conv_key, &out.message, &out.recipients)
+                .await?;
+            finish(st, caller, stored)
+        }
+    }
+}
+
+/// What a send comes to before storing.
+enum Prepared {
+    /// Answered without storing (online-only and AVChatRoom messages, pushed live).
+    Done(SendMessageReply),
+    /// To be stored, then [`finish`]ed.
+    Store(Outgoing),
+}
+
+/// A checked message with its conversation and recipients, ready to store.
+struct Outgoing {
+    conv_key: String,
+    message: Message,
+    recipients: Vec<Recipient>,
+}
+
+/// The send up to storing: checks, the server's fields, recipients; live messages are pushed
+/// here and answered.
+fn prepare(
+    st: &AppState,
+    caller: &Caller,
+    req: SendMessage,
+    sync_sender: bool,
+) -> Result<Prepared> {
     validate(&req.message)?;
     crate::rest::check_nospeaking(st, &caller.user_id, &req.message.conversation_type)?;
     if req.online_user_only && (req.excluded_from_unread_count || req.excluded_from_last_message) {
@@ -279,13 +330,21 @@ pub fn send_as(
             Some(caller.session),
         );
         crate::webhooks::after_send(st, caller, &m, true);
-        return Ok(SendMessageReply {
+        return Ok(Prepared::Done(SendMessageReply {
             message: m.view_as(&caller.user_id),
             conversation: None,
             inbox_seq: None,
-        });
+        }));
     }
-    let stored = st.db(|s| s.store_message(&conv_key, &m, now(), &recips))?;
+    Ok(Prepared::Store(Outgoing {
+        conv_key,
+        message: m,
+        recipients: recips,
+    }))
+}
+
+/// The send after storing: delivery to every recipient, the after-send webhook, the reply.
+fn finish(st: &AppState, caller: &Caller, stored: Stored) -> Result<SendMessageReply> {
     let fanned = fan_out(st, &stored, Some(caller.session), &caller.user_id)?;
     if stored.is_new {
         crate::webhooks::after_send(st, caller, &stored.message, false);

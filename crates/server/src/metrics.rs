@@ -28,6 +28,9 @@ pub struct Metrics {
     pub delivery_seconds: Histogram,
     /// Seconds per storage call.
     pub store_seconds: Histogram,
+    /// Transactions committed for sends: under load several messages share one, so
+    /// `messages_in` over this is the group commit's batch size.
+    pub send_commits: Counter,
     /// Seconds per webhook call (answered or not).
     pub webhook_seconds: Histogram,
     /// Webhook calls that failed: no connection, timeout, non-2xx status or a bad reply.
@@ -53,6 +56,7 @@ impl Metrics {
             messages_out: Counter::default(),
             delivery_seconds: Histogram::new(buckets()),
             store_seconds: Histogram::new(buckets()),
+            send_commits: Counter::default(),
             webhook_seconds: Histogram::new(buckets()),
             webhook_errors: Counter::default(),
             registry: Registry::with_prefix("pigeon"),
@@ -86,6 +90,11 @@ impl Metrics {
             "Storage call latency",
             Unit::Seconds,
             m.store_seconds.clone(),
+        );
+        r.register(
+            "send_commits",
+            "Transactions committed for sends (a group commit counts once)",
+            m.send_commits.clone(),
         );
         r.register_with_unit(
             "webhook",

@@ -8,7 +8,7 @@ use crate::db::{params, Connection, Exec, OptionalExtension, Transaction, Transa
 use pigeon_proto::model::{Group, Message};
 use pigeon_proto::wire::ReceiveMessageOpt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +180,23 @@ pub trait Store:
         time: u64,
         recipients: &[Recipient],
     ) -> Result<Stored>;
+    /// [`Store::store_message`] without waiting: the message is queued for the store's writer
+    /// (which commits many at once) and the result comes on the returned handle.
+    fn submit_message(
+        &self,
+        conv_key: &str,
+        message: &Message,
+        time: u64,
+        recipients: &[Recipient],
+    ) -> PendingStore {
+        PendingStore::ready(self.store_message(conv_key, message, time, recipients))
+    }
+    /// Whether a call returns within microseconds (a local file, no network): such calls run
+    /// on the async worker as they are, since handing the worker's other tasks to another
+    /// thread (`block_in_place`) costs more than the call.
+    fn quick(&self) -> bool {
+        false
+    }
     /// A message by ID.
     fn message(&self, id: &str) -> Result<Option<(String, Message)>>;
     /// Up to `limit` messages of `conv_key` with a sequence below `before` (all when none) and
@@ -397,9 +414,66 @@ const CONV_SELECT_WITH_USER: &str = conv_select!(", c.user_id");
 /// The store over SQL: one SQLite file in WAL mode (the embedded default), or a PostgreSQL
 /// database shared by several nodes. The store code is the same for both (see [`crate::db`]).
 pub struct SqlStore {
-    backend: Backend,
-    /// Sends wait here to share a transaction (see [`GroupCommit`]).
-    writer: GroupCommit,
+    /// Sends are stored here, many to a transaction (see [`Writer`]). Declared (so dropped)
+    /// first: its thread is joined before the store's own share of the backend goes.
+    writer: Writer,
+    /// Copies the WAL into an SQLite file store's database (none for PostgreSQL and memory).
+    checkpointer: Option<Checkpointer>,
+    /// Shared with the writer thread.
+    backend: Arc<Backend>,
+}
+
+/// How often the checkpointer looks for committed pages to copy from the WAL into the
+/// database: often enough that the WAL stays a few MB at full load.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// A thread with its own connection that checkpoints the WAL (PASSIVE: it never blocks the
+/// writer or readers), in place of SQLite's automatic checkpoint in the committing thread.
+struct Checkpointer {
+    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Self> {
+        let conn = rusqlite::Connection::open(path).map_err(crate::db::Error::from)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(crate::db::Error::from)?;
+        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("pigeon-checkpoint".into())
+            .spawn(move || {
+                let (lock, wake) = &*stopping;
+                let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
+                while !*stopped {
+                    stopped = wake
+                        .wait_timeout(stopped, CHECKPOINT_EVERY)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            })
+            .map_err(|e| crate::db::Error::Other(format!("starting the checkpointer: {e}")))?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.stop;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The name the store had while SQLite was its only engine.
@@ -417,7 +491,15 @@ impl SqlStore {
     /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path).map_err(crate::db::Error::from)?;
-        Self::init(conn)
+        let mut store = Self::init(conn)?;
+        // Checkpoints on a thread of their own, not in whichever commit crosses the WAL's
+        // threshold: that commit (and every send in its batch) waited for the copy and fsync.
+        store.with(|c| {
+            c.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+            Ok(())
+        })?;
+        store.checkpointer = Some(Checkpointer::start(path)?);
+        Ok(store)
     }
 
     /// An in-memory SQLite store, for unit tests.
@@ -445,10 +527,7 @@ impl SqlStore {
             }
             tx.commit()
         })?;
-        Ok(Self {
-            backend: Backend::Postgres(pool),
-            writer: GroupCommit::default(),
-        })
+        Ok(Self::with_backend(Backend::Postgres(pool)))
     }
 
     fn init(mut conn: rusqlite::Connection) -> Result<Self> {
@@ -459,6 +538,10 @@ impl SqlStore {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(e)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(e)?;
+        // Statement journals and temporary b-trees in memory: they only matter within a
+        // statement, so a file (and its writes) buys nothing.
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(e)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(e)?;
         // Room for every statement of the hot paths (the default 16 would thrash).
@@ -472,15 +555,23 @@ impl SqlStore {
             tx.pragma_update(None, "user_version", i + 1).map_err(e)?;
         }
         tx.commit().map_err(e)?;
-        Ok(Self {
-            backend: Backend::Sqlite(Mutex::new(Connection::sqlite(conn))),
-            writer: GroupCommit::default(),
-        })
+        Ok(Self::with_backend(Backend::Sqlite(Mutex::new(
+            Connection::sqlite(conn),
+        ))))
+    }
+
+    fn with_backend(backend: Backend) -> Self {
+        let backend = Arc::new(backend);
+        Self {
+            writer: Writer::start(backend.clone()),
+            checkpointer: None,
+            backend,
+        }
     }
 
     /// Which engine this is.
     pub fn dialect(&self) -> crate::db::Dialect {
-        match self.backend {
+        match *self.backend {
             Backend::Sqlite(_) => crate::db::Dialect::Sqlite,
             Backend::Postgres(_) => crate::db::Dialect::Postgres,
         }
@@ -488,8 +579,15 @@ impl SqlStore {
 
     /// Runs `f` on a connection (for the domain modules' own store traits). On PostgreSQL a
     /// transaction that lost a race with another node is run again, so `f` may run twice.
-    pub(crate) fn with<T>(&self, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
-        match &self.backend {
+    pub(crate) fn with<T>(&self, f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
+        self.backend.with(f)
+    }
+}
+
+impl Backend {
+    /// [`SqlStore::with`], for the writer thread (which holds the backend, not the store).
+    fn with<T>(&self, mut f: impl FnMut(&mut Connection) -> Result<T>) -> Result<T> {
+        match self {
             Backend::Sqlite(m) => {
                 // A poisoned lock only means another thread panicked mid-call; SQLite rolled
                 // that transaction back, so the connection is still sound.
@@ -636,8 +734,7 @@ fn group_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<(Group, bool, Str
     Ok((g, r.get(15)?, r.get(10)?))
 }
 
-/// One `store_message` call waiting in the [`GroupCommit`] queue (owned: the leader that runs
-/// it is another caller's thread).
+/// One message waiting for the [`Writer`] (owned: the writer thread runs it).
 struct SendRequest {
     conv_key: String,
     message: Message,
@@ -651,151 +748,143 @@ const MAX_BATCH_MESSAGES: usize = 128;
 /// always goes in: a batch of 500-member group messages stays a few messages long.
 const MAX_BATCH_RECIPIENTS: usize = 4096;
 
-/// A caller queued in [`GroupCommit`].
-struct Waiting {
-    id: u64,
+/// A send queued for the [`Writer`] and where its result goes.
+struct Job {
     request: SendRequest,
-    /// Woken when this caller's result is in, or when it may lead the next batch.
-    wake: std::sync::Arc<std::sync::Condvar>,
+    reply: tokio::sync::oneshot::Sender<Result<Stored>>,
 }
 
-/// The queue behind [`GroupCommit`], under its mutex.
-#[derive(Default)]
-struct Queue {
-    waiting: std::collections::VecDeque<Waiting>,
-    done: std::collections::HashMap<u64, Result<Stored>>,
-    /// A leader is running a batch (the next batch waits: one writer at a time).
-    busy: bool,
-    next_id: u64,
-}
+/// A message handed to the store's writer; its result comes later (see
+/// [`Store::submit_message`]).
+pub struct PendingStore(tokio::sync::oneshot::Receiver<Result<Stored>>);
 
-/// Group commit of sends, LevelDB-style: each caller enqueues its message; whoever finds no
-/// batch running leads one, taking the queued messages (its own first if the queue was empty)
-/// into ONE transaction with a savepoint per message, commits once and hands every caller its
-/// own result. A lone caller leads at once, so it waits for nobody. Why: one commit per
-/// message capped durable sends at a few thousand per second (WAL commits cost more than the
-/// rows), and a batch shares that cost.
-#[derive(Default)]
-struct GroupCommit {
-    queue: Mutex<Queue>,
-    /// Transactions committed for sends (a batch counts once), for tests and tuning.
-    commits: std::sync::atomic::AtomicU64,
-}
-
-impl GroupCommit {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
-        // A panicking leader hands out its batch's results in Drop (see Batch), so the queue
-        // stays consistent even when poisoned.
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+impl PendingStore {
+    /// A result already known (stores without a writer thread, refusals before queuing).
+    pub fn ready(result: Result<Stored>) -> Self {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let _ = tx.send(result);
+        Self(rx)
     }
 
-    /// Queues `request` and returns its result, running batches through `run` (which returns
-    /// one result per request, in order) whenever this caller is the one to lead.
-    fn submit(
-        &self,
-        request: SendRequest,
-        run: impl Fn(&[SendRequest]) -> Vec<Result<Stored>>,
-    ) -> Result<Stored> {
-        let wake = std::sync::Arc::new(std::sync::Condvar::new());
-        let mut q = self.lock();
-        let id = q.next_id;
-        q.next_id += 1;
-        q.waiting.push_back(Waiting {
-            id,
-            request,
-            wake: wake.clone(),
-        });
-        loop {
-            if let Some(out) = q.done.remove(&id) {
-                return out;
-            }
-            if q.busy {
-                q = wake.wait(q).unwrap_or_else(|p| p.into_inner());
-                continue;
-            }
-            // Lead: take from the front, so messages commit in the order they were queued.
-            q.busy = true;
-            let mut rows = 0;
-            let mut take = 0;
-            for w in &q.waiting {
-                rows += w.request.recipients.len();
-                if take > 0 && (take == MAX_BATCH_MESSAGES || rows > MAX_BATCH_RECIPIENTS) {
-                    break;
-                }
-                take += 1;
-            }
-            let taken: Vec<Waiting> = q.waiting.drain(..take).collect();
-            drop(q);
-            let mut batch = Batch {
-                owner: self,
-                waiters: taken.iter().map(|w| (w.id, w.wake.clone())).collect(),
-            };
-            let requests: Vec<SendRequest> = taken.into_iter().map(|w| w.request).collect();
-            let results = run(&requests);
-            q = batch.finish(results);
+    /// Waits for the result without holding a thread (the async send path).
+    pub async fn wait(self) -> Result<Stored> {
+        self.0.await.unwrap_or_else(|_| Err(writer_gone()))
+    }
+
+    /// Waits for the result, blocking this thread (sync callers).
+    pub fn wait_blocking(self) -> Result<Stored> {
+        // The writer is another OS thread, so blocking here cannot starve it; and tokio's
+        // oneshot is an ordinary future, so any executor can wait for it.
+        crate::db::blocking(|| futures_executor::block_on(self.wait()))
+    }
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Sql(crate::db::Error::Other(
+        "storing the message failed (the store's writer stopped)".into(),
+    ))
+}
+
+/// Group commit of sends on a thread of its own: senders queue their message and wait for its
+/// result (an async sender without holding a thread); the writer takes everything queued, up to
+/// a bound, into ONE transaction with a savepoint per message, commits once and answers each.
+/// Why: one commit per message capped durable sends at a few thousand per second, and callers
+/// that led batches themselves blocked a thread each while they waited (hundreds of threads
+/// under load, most of the server's CPU going to switching between them).
+struct Writer {
+    /// None once dropping: closing the queue stops the thread.
+    queue: Option<std::sync::mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    /// Transactions committed for sends (a batch counts once): this store's own count, for
+    /// tests (the process-wide one is the `send_commits` metric).
+    #[cfg_attr(not(test), allow(dead_code))]
+    commits: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Writer {
+    /// Starts the writer thread over `backend`.
+    fn start(backend: Arc<Backend>) -> Self {
+        let (queue, jobs) = std::sync::mpsc::channel::<Job>();
+        let commits = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = commits.clone();
+        let thread = std::thread::Builder::new()
+            .name("pigeon-store-writer".into())
+            .spawn(move || write_loop(&backend, &jobs, &counted))
+            .expect("starting the store's writer thread");
+        Self {
+            queue: Some(queue),
+            thread: Some(thread),
+            commits,
+        }
+    }
+
+    /// Queues `request`; the result arrives on the returned [`PendingStore`].
+    fn submit(&self, request: SendRequest) -> PendingStore {
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        match &self.queue {
+            Some(q) if q.send(Job { request, reply }).is_ok() => PendingStore(rx),
+            _ => PendingStore::ready(Err(writer_gone())),
         }
     }
 }
 
-/// A batch being run by its leader: on the way out, even by a panic, every caller in it gets
-/// a result and the queue is handed to the next leader.
-struct Batch<'a> {
-    owner: &'a GroupCommit,
-    waiters: Vec<(u64, std::sync::Arc<std::sync::Condvar>)>,
-}
-
-impl<'a> Batch<'a> {
-    /// Posts `results` (one per waiter, in order) and releases the queue; returns it locked.
-    fn finish(&mut self, results: Vec<Result<Stored>>) -> std::sync::MutexGuard<'a, Queue> {
-        let mut q = self.owner.lock();
-        let mut results = results.into_iter();
-        for (id, wake) in self.waiters.drain(..) {
-            let out = results.next().unwrap_or_else(|| {
-                Err(StoreError::Sql(crate::db::Error::Other(
-                    "group commit lost a result".into(),
-                )))
-            });
-            q.done.insert(id, out);
-            wake.notify_one();
-        }
-        q.busy = false;
-        // The next leader: whoever is first in line now.
-        if let Some(next) = q.waiting.front() {
-            next.wake.notify_one();
-        }
-        q
-    }
-}
-
-impl Drop for Batch<'_> {
+impl Drop for Writer {
     fn drop(&mut self) {
-        if !self.waiters.is_empty() {
-            let n = self.waiters.len();
-            let failed = (0..n)
-                .map(|_| {
-                    Err(StoreError::Sql(crate::db::Error::Other(
-                        "storing the message failed (the batch's writer panicked)".into(),
-                    )))
-                })
-                .collect();
-            drop(self.finish(failed));
+        // The queue closed, the thread finishes what is queued and ends; joining it releases
+        // its share of the backend here, so the database is closed when the store is dropped.
+        self.queue.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
 
-/// Runs a savepoint statement (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`): cached on SQLite, a
-/// simple query on PostgreSQL (which does not prepare transaction control).
-fn savepoint_cmd(tx: &Transaction<'_>, sql: &str) -> Result<()> {
-    match tx.dialect() {
-        crate::db::Dialect::Sqlite => {
-            exec_cached(tx, sql, ())?;
+/// The writer thread: one batch at a time from the queue, in arrival order.
+fn write_loop(
+    backend: &Backend,
+    jobs: &std::sync::mpsc::Receiver<Job>,
+    commits: &std::sync::atomic::AtomicU64,
+) {
+    let mut held: Option<Job> = None;
+    while let Some(first) = held.take().or_else(|| jobs.recv().ok()) {
+        let mut rows = first.request.recipients.len();
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH_MESSAGES {
+            let Ok(job) = jobs.try_recv() else { break };
+            rows += job.request.recipients.len();
+            if rows > MAX_BATCH_RECIPIENTS {
+                held = Some(job);
+                break;
+            }
+            batch.push(job);
         }
-        crate::db::Dialect::Postgres => tx.execute_batch(sql)?,
+        let (requests, replies): (Vec<SendRequest>, Vec<_>) =
+            batch.into_iter().map(|j| (j.request, j.reply)).unzip();
+        // A panic fails this batch's messages, not the writer: later sends still store.
+        let results = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store_batch(backend, commits, &requests)
+        }))
+        .unwrap_or_else(|_| {
+            tracing::error!(
+                messages = requests.len(),
+                "storing a batch of messages panicked"
+            );
+            Vec::new()
+        });
+        let mut results = results.into_iter();
+        for reply in replies {
+            // A sender that stopped waiting (its connection closed) drops its receiver.
+            let _ = reply.send(results.next().unwrap_or_else(|| {
+                Err(StoreError::Sql(crate::db::Error::Other(
+                    "storing the message failed (the batch's writer panicked)".into(),
+                )))
+            }));
+        }
     }
-    Ok(())
 }
 
-/// Writes one message, its sequence, inbox rows and conversation updates into `tx`.
+/// Writes one message, its sequence, inbox rows and conversation updates into `tx`. An ID
+/// another sender owns is refused before anything is written (batches rely on it).
 fn insert_message(tx: &Transaction<'_>, req: &SendRequest) -> Result<Stored> {
     let (conv_key, message, time, recipients) =
         (&req.conv_key, &req.message, req.time, &req.recipients);
@@ -889,70 +978,69 @@ fn insert_message(tx: &Transaction<'_>, req: &SendRequest) -> Result<Stored> {
     })
 }
 
-impl SqlStore {
-    /// Stores a batch of sends (see [`GroupCommit`]): one transaction, a savepoint per message
-    /// so one message's failure (an ID another sender owns) undoes only that message. Returns
-    /// one result per request, in order.
-    fn store_batch(&self, batch: &[SendRequest]) -> Vec<Result<Stored>> {
-        if let [one] = batch {
-            // Alone: no savepoint needed, the transaction is the message. IMMEDIATE takes
-            // SQLite's write lock at BEGIN (waiting out busy_timeout): upgrading a read snapshot
-            // later fails at once with SQLITE_BUSY when another process sharing the file (a
-            // cluster node) committed in between. PostgreSQL ignores it.
-            return vec![self.with(|conn| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let stored = insert_message(&tx, one)?;
-                tx.commit()?;
-                self.writer
-                    .commits
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok(stored)
-            })];
-        }
-        let together = self.with(|conn| {
-            // Built afresh on every run: PostgreSQL runs the whole batch again after a race.
+/// Stores a batch of sends (see [`Writer`]) in one transaction; a message refused (an ID
+/// another sender owns) fails alone. Returns one result per request, in order.
+fn store_batch(
+    backend: &Backend,
+    commits: &std::sync::atomic::AtomicU64,
+    batch: &[SendRequest],
+) -> Vec<Result<Stored>> {
+    let counted = || {
+        commits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::get().send_commits.inc();
+    };
+    if let [one] = batch {
+        // Alone: the transaction is the message. IMMEDIATE takes
+        // SQLite's write lock at BEGIN (waiting out busy_timeout): upgrading a read snapshot
+        // later fails at once with SQLITE_BUSY when another process sharing the file (a
+        // cluster node) committed in between. PostgreSQL ignores it.
+        return vec![backend.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut out = Vec::with_capacity(batch.len());
-            for req in batch {
-                savepoint_cmd(&tx, "SAVEPOINT send")?;
-                match insert_message(&tx, req) {
-                    Ok(stored) => {
-                        savepoint_cmd(&tx, "RELEASE send")?;
-                        out.push(Ok(stored));
-                    }
-                    // A database error is the transaction's, not the message's (busy, a
-                    // race with another node, I/O): the batch fails as a whole. PostgreSQL's
-                    // pool runs it again after a race, where this message finds what the other
-                    // node wrote; otherwise the messages are stored one by one below.
-                    Err(e @ StoreError::Sql(_)) => return Err(e),
-                    Err(e) => {
-                        savepoint_cmd(&tx, "ROLLBACK TO send")?;
-                        savepoint_cmd(&tx, "RELEASE send")?;
-                        out.push(Err(e));
-                    }
-                }
-            }
+            let stored = insert_message(&tx, one)?;
             tx.commit()?;
-            self.writer
-                .commits
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Ok(out)
-        });
-        match together {
-            Ok(out) => out,
-            // The batch as a whole failed (commit, savepoint, races past the retries): each
-            // message alone, so a failure stays with the message that causes it. Sends are
-            // idempotent by ID, so one that did commit comes back as its stored copy.
-            Err(e) => {
-                tracing::warn!(error = %e, messages = batch.len(), "group commit failed; storing one by one");
-                batch
-                    .iter()
-                    .flat_map(|r| self.store_batch(std::slice::from_ref(r)))
-                    .collect()
+            counted();
+            Ok(stored)
+        })];
+    }
+    let together = backend.with(|conn| {
+        // Built afresh on every run: PostgreSQL runs the whole batch again after a race.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(batch.len());
+        for req in batch {
+            match insert_message(&tx, req) {
+                Ok(stored) => out.push(Ok(stored)),
+                // Refused before it wrote anything (see insert_message): only this message
+                // fails, the batch goes on. No savepoint per message, then: they cost a
+                // sub-journal write of every page each message touched first.
+                Err(e @ StoreError::IdConflict(_)) => out.push(Err(e)),
+                // Anything else may have written part of the message: the batch fails as a
+                // whole and is stored one message at a time below, so a failure stays with
+                // the message that causes it. A database error (busy, a race with another
+                // node, I/O) is the transaction's anyway; PostgreSQL's pool first runs the
+                // batch again after a race, where this message finds what the other node wrote.
+                Err(e) => return Err(e),
             }
+        }
+        tx.commit()?;
+        counted();
+        Ok(out)
+    });
+    match together {
+        Ok(out) => out,
+        // The batch as a whole failed (commit, savepoint, races past the retries): each
+        // message alone, so a failure stays with the message that causes it. Sends are
+        // idempotent by ID, so one that did commit comes back as its stored copy.
+        Err(e) => {
+            tracing::warn!(error = %e, messages = batch.len(), "group commit failed; storing one by one");
+            batch
+                .iter()
+                .flat_map(|r| store_batch(backend, commits, std::slice::from_ref(r)))
+                .collect()
         }
     }
+}
 
+impl SqlStore {
     /// Transactions committed for sends so far (a group commit counts once).
     #[cfg(test)]
     pub(crate) fn send_commits(&self) -> u64 {
@@ -970,15 +1058,27 @@ impl Store for SqlStore {
         time: u64,
         recipients: &[Recipient],
     ) -> Result<Stored> {
-        self.writer.submit(
-            SendRequest {
-                conv_key: conv_key.to_owned(),
-                message: message.clone(),
-                time,
-                recipients: recipients.to_vec(),
-            },
-            |batch| self.store_batch(batch),
-        )
+        self.submit_message(conv_key, message, time, recipients)
+            .wait_blocking()
+    }
+
+    fn quick(&self) -> bool {
+        matches!(*self.backend, Backend::Sqlite(_))
+    }
+
+    fn submit_message(
+        &self,
+        conv_key: &str,
+        message: &Message,
+        time: u64,
+        recipients: &[Recipient],
+    ) -> PendingStore {
+        self.writer.submit(SendRequest {
+            conv_key: conv_key.to_owned(),
+            message: message.clone(),
+            time,
+            recipients: recipients.to_vec(),
+        })
     }
 
     fn message(&self, id: &str) -> Result<Option<(String, Message)>> {

@@ -447,7 +447,7 @@ pub async fn send_message(st: &AppState, c: &Caller, data: Value) -> Result<Valu
     }
     // The client's own `isModified` never counts: only the webhook's verdict sets it.
     req.message.is_modified = modified;
-    let reply = crate::messages::send(st, c, req)?;
+    let reply = crate::messages::send_async(st, c, req).await?;
     metrics::get()
         .delivery_seconds
         .observe(metrics::since(received));
