@@ -31,6 +31,8 @@ cargo test -j"$JOBS" --workspace 2>&1 | tee "$log"
 echo "== the integration suite again, on PostgreSQL (the same tests, parameterised)"
 PIGEON_TEST_BACKEND=postgres cargo test -j"$JOBS" -p pigeon-tests --test integration 2>&1 | tee -a "$log"
 cargo test -j"$JOBS" -p pigeon-proto --features ts --test ts_bindings 2>&1 | tee -a "$log"
+echo "== criterion micro-benchmarks, each run once as a test (they must keep working)"
+cargo test -j"$JOBS" -p pigeon-server -p pigeon-proto --bench store --bench usersig --bench wire 2>&1 | tee -a "$log"
 
 echo "== fuzz: each target for a bounded time from its committed corpus (fuzz/corpus)"
 ensure_cargo_fuzz

@@ -254,7 +254,7 @@ pub fn send_as(
     sync_sender: bool,
 ) -> Result<SendMessageReply> {
     match prepare(st, caller, req, sync_sender)? {
-        Prepared::Done(reply) => Ok(reply),
+        Prepared::Done(reply) => Ok(*reply),
         Prepared::Store(out) => {
             let stored =
                 st.db(|s| s.store_message(&out.conv_key, &out.message, now(), &out.recipients))?;
@@ -271,7 +271,7 @@ pub async fn send_async(
     req: SendMessage,
 ) -> Result<SendMessageReply> {
     match prepare(st, caller, req, true)? {
-        Prepared::Done(reply) => Ok(reply),
+        Prepared::Done(reply) => Ok(*reply),
         Prepared::Store(out) => {
             let stored = st
                 .store_message(&out.conv_key, &out.message, &out.recipients)
@@ -284,9 +284,9 @@ pub async fn send_async(
 /// What a send comes to before storing.
 enum Prepared {
     /// Answered without storing (online-only and AVChatRoom messages, pushed live).
-    Done(SendMessageReply),
+    Done(Box<SendMessageReply>),
     /// To be stored, then [`finish`]ed.
-    Store(Outgoing),
+    Store(Box<Outgoing>),
 }
 
 /// A checked message with its conversation and recipients, ready to store.
@@ -330,17 +330,17 @@ fn prepare(
             Some(caller.session),
         );
         crate::webhooks::after_send(st, caller, &m, true);
-        return Ok(Prepared::Done(SendMessageReply {
+        return Ok(Prepared::Done(Box::new(SendMessageReply {
             message: m.view_as(&caller.user_id),
             conversation: None,
             inbox_seq: None,
-        }));
+        })));
     }
-    Ok(Prepared::Store(Outgoing {
+    Ok(Prepared::Store(Box::new(Outgoing {
         conv_key,
         message: m,
         recipients: recips,
-    }))
+    })))
 }
 
 /// The send after storing: delivery to every recipient, the after-send webhook, the reply.
