@@ -417,63 +417,8 @@ pub struct SqlStore {
     /// Sends are stored here, many to a transaction (see [`Writer`]). Declared (so dropped)
     /// first: its thread is joined before the store's own share of the backend goes.
     writer: Writer,
-    /// Copies the WAL into an SQLite file store's database (none for PostgreSQL and memory).
-    checkpointer: Option<Checkpointer>,
     /// Shared with the writer thread.
     backend: Arc<Backend>,
-}
-
-/// How often the checkpointer looks for committed pages to copy from the WAL into the
-/// database: often enough that the WAL stays a few MB at full load.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// A thread with its own connection that checkpoints the WAL (PASSIVE: it never blocks the
-/// writer or readers), in place of SQLite's automatic checkpoint in the committing thread.
-struct Checkpointer {
-    stop: Arc<(Mutex<bool>, std::sync::Condvar)>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Checkpointer {
-    fn start(path: &Path) -> Result<Self> {
-        let conn = rusqlite::Connection::open(path).map_err(crate::db::Error::from)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(crate::db::Error::from)?;
-        let stop = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
-        let stopping = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("pigeon-checkpoint".into())
-            .spawn(move || {
-                let (lock, wake) = &*stopping;
-                let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
-                while !*stopped {
-                    stopped = wake
-                        .wait_timeout(stopped, CHECKPOINT_EVERY)
-                        .unwrap_or_else(|p| p.into_inner())
-                        .0;
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-                    {
-                        tracing::warn!(error = %e, "WAL checkpoint failed");
-                    }
-                }
-            })
-            .map_err(|e| crate::db::Error::Other(format!("starting the checkpointer: {e}")))?;
-        Ok(Self {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Checkpointer {
-    fn drop(&mut self) {
-        let (lock, wake) = &*self.stop;
-        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        wake.notify_one();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 /// The name the store had while SQLite was its only engine.
@@ -491,15 +436,7 @@ impl SqlStore {
     /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
         let conn = rusqlite::Connection::open(path).map_err(crate::db::Error::from)?;
-        let mut store = Self::init(conn)?;
-        // Checkpoints on a thread of their own, not in whichever commit crosses the WAL's
-        // threshold: that commit (and every send in its batch) waited for the copy and fsync.
-        store.with(|c| {
-            c.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-            Ok(())
-        })?;
-        store.checkpointer = Some(Checkpointer::start(path)?);
-        Ok(store)
+        Self::init(conn)
     }
 
     /// An in-memory SQLite store, for unit tests.
@@ -542,6 +479,8 @@ impl SqlStore {
         // statement, so a file (and its writes) buys nothing.
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(e)?;
+        // Replaces SQLite's automatic checkpoint (see on_wal_commit).
+        conn.wal_hook(Some(on_wal_commit));
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(e)?;
         // Room for every statement of the hot paths (the default 16 would thrash).
@@ -564,7 +503,6 @@ impl SqlStore {
         let backend = Arc::new(backend);
         Self {
             writer: Writer::start(backend.clone()),
-            checkpointer: None,
             backend,
         }
     }
@@ -845,6 +783,7 @@ fn write_loop(
     jobs: &std::sync::mpsc::Receiver<Job>,
     commits: &std::sync::atomic::AtomicU64,
 ) {
+    DEFER_CHECKPOINT.with(|d| d.set(true));
     let mut held: Option<Job> = None;
     while let Some(first) = held.take().or_else(|| jobs.recv().ok()) {
         let mut rows = first.request.recipients.len();
@@ -880,7 +819,47 @@ fn write_loop(
                 )))
             }));
         }
+        // The batch's senders have their answers: now is the time to copy the WAL into the
+        // database, not inside a commit they wait for.
+        if WAL_PAGES.with(|p| p.replace(0)) >= WRITER_CHECKPOINT_PAGES {
+            if let Backend::Sqlite(conn) = backend {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        }
     }
+}
+
+/// WAL pages after which a commit outside the writer checkpoints (SQLite's own default).
+const CHECKPOINT_PAGES: i32 = 1000;
+/// WAL pages after which the writer checkpoints between batches: more than
+/// [`CHECKPOINT_PAGES`], since pages rewritten meanwhile are copied once.
+const WRITER_CHECKPOINT_PAGES: i32 = 4000;
+
+thread_local! {
+    /// Set on the writer thread: its commits leave checkpoints to it, between batches.
+    static DEFER_CHECKPOINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The WAL's size in pages after the writer thread's last commit.
+    static WAL_PAGES: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs after every commit to an SQLite WAL database, in place of SQLite's automatic
+/// checkpoint, which copies the WAL into the database inside whichever commit crosses the
+/// threshold: a batch of sends all waited for that copy and its fsyncs. The writer thread's
+/// commits only note the WAL's size; the writer checkpoints after answering the batch.
+fn on_wal_commit(wal: &rusqlite::hooks::Wal, pages: std::ffi::c_int) -> rusqlite::Result<()> {
+    if DEFER_CHECKPOINT.with(|d| d.get()) {
+        WAL_PAGES.with(|p| p.set(pages));
+    } else if pages >= CHECKPOINT_PAGES {
+        // As SQLite's own hook: a failed checkpoint is retried at the next commit, and the
+        // commit that ran it has happened regardless.
+        if let Err(e) = wal.checkpoint() {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+    Ok(())
 }
 
 /// Writes one message, its sequence, inbox rows and conversation updates into `tx`. An ID
