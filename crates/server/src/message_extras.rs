@@ -1491,23 +1491,39 @@ impl MessageExtrasStore for crate::store::SqliteStore {
                     .iter()
                     .map(|k| format!("\"{}\"", k.replace('"', "\"\"")))
                     .collect();
+                // Messages stored but not yet indexed (see index_pending_search; normally
+                // none between commits) are matched by scanning their text.
+                let pending: Vec<String> = f
+                    .keywords
+                    .iter()
+                    .map(|_| {
+                        format!(
+                            "LOWER({}) LIKE ? ESCAPE '\\'",
+                            crate::store::SEARCH_TEXT_SQL
+                        )
+                    })
+                    .collect();
                 sql.push_str(
-                    " AND m.id IN (SELECT r.message_id FROM message_search s
+                    " AND (m.id IN (SELECT r.message_id FROM message_search s
                        JOIN message_search_rows r ON r.rid = s.rowid
-                       WHERE message_search MATCH ?)",
+                       WHERE message_search MATCH ?)
+                      OR (m.id IN (SELECT message_id FROM message_search_pending) AND (",
                 );
+                sql.push_str(&pending.join(joiner));
+                sql.push_str(")))");
                 args.push(query.join(joiner).into());
+                args.extend(f.keywords.iter().map(|k| like_pattern(k).into()));
             } else {
                 // Shorter keywords: scan the searchable text of the user's messages.
-                let text = "LOWER(COALESCE(json_extract(m.body, '$.payload.text'), '') || ' ' ||
-                             COALESCE(json_extract(m.body, '$.payload.data'), '') || ' ' ||
-                             COALESCE(json_extract(m.body, '$.payload.description'), '') || ' ' ||
-                             COALESCE(json_extract(m.body, '$.payload.extension'), '') || ' ' ||
-                             COALESCE(json_extract(m.body, '$.payload.fileName'), ''))";
                 let parts: Vec<String> = f
                     .keywords
                     .iter()
-                    .map(|_| format!("{text} LIKE ? ESCAPE '\\'"))
+                    .map(|_| {
+                        format!(
+                            "LOWER({}) LIKE ? ESCAPE '\\'",
+                            crate::store::SEARCH_TEXT_SQL
+                        )
+                    })
                     .collect();
                 sql.push_str(" AND (");
                 sql.push_str(&parts.join(joiner));
