@@ -2180,6 +2180,114 @@ pub(crate) mod conformance {
         assert_eq!(again.inbox_head("b").expect("head"), 4);
     }
 
+    /// A group message's rows for each of `n` recipients: inbox sequences going on from a
+    /// user's earlier messages, unread counts, the last message (not set by a message excluded
+    /// from it), @-mentions, and a hidden conversation shown again.
+    fn group_rows(s: &SqlStore, n: usize) {
+        let p = format!("g{n}u");
+        let users: Vec<String> = (0..n).map(|i| format!("{p}{i}")).collect();
+        let key = format!("group\u{1f}g{n}");
+        let conv = format!("GROUPg{n}");
+        // u1 already has an inbox; u2 hid the conversation (mark bit 8).
+        s.store_message(
+            "c2c-pre",
+            &msg(&format!("{p}pre"), "x", &users[1]),
+            1,
+            &recips("x", &users[1]),
+        )
+        .expect("pre");
+        s.update_settings(&users[2], &conv, &SettingChange::Mark(8, true), 1)
+            .expect("hide");
+        let group_msg = |id: &str| Message {
+            id: id.into(),
+            from: users[0].clone(),
+            to: format!("g{n}"),
+            kind: "TIMTextElem".into(),
+            conversation_type: "GROUP".into(),
+            payload: json!({"text": id}),
+            ..Default::default()
+        };
+        let recipients = |sets_last: bool, quiet: &str| -> Vec<Recipient> {
+            users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| Recipient {
+                    user_id: u.clone(),
+                    conv_id: conv.clone(),
+                    counts_unread: i > 0 && u != quiet,
+                    sets_last,
+                    at_type: if i == 3 { 1 } else { 0 },
+                })
+                .collect()
+        };
+        let first = s
+            .store_message(
+                &key,
+                &group_msg(&format!("{p}m1")),
+                10,
+                &recipients(true, ""),
+            )
+            .expect("first");
+        let second = s
+            .store_message(
+                &key,
+                &group_msg(&format!("{p}m2")),
+                20,
+                &recipients(false, &users[4]),
+            )
+            .expect("second");
+        assert_eq!(first.inbox.len(), n);
+        let seq_of = |st: &Stored, u: &str| st.inbox.iter().find(|(x, _)| x == u).map(|(_, q)| *q);
+        assert_eq!(seq_of(&first, &users[1]), Some(2), "after the C2C message");
+        assert_eq!(seq_of(&second, &users[1]), Some(3));
+        assert_eq!(seq_of(&second, &users[5]), Some(2));
+        assert_eq!(s.inbox_head(&users[1]).expect("head"), 3);
+        assert_eq!(
+            s.inbox_after(&users[5], 0, 10).expect("inbox").len(),
+            2,
+            "both in the inbox"
+        );
+        for (i, u) in users.iter().enumerate() {
+            let row = s.conversation(u, &conv).expect("read").expect("row");
+            let unread = match i {
+                0 => 0,
+                4 => 1,
+                _ => 2,
+            };
+            assert_eq!(row.unread, unread, "{u}");
+            let last = row.last_message.expect("last").id;
+            assert_eq!(last, format!("{p}m1"), "m2 does not set the last message");
+            assert_eq!(
+                row.at_info.len(),
+                usize::from(i == 3) * 2,
+                "{u}: {:?}",
+                row.at_info
+            );
+        }
+        assert_eq!(
+            s.settings(&users[2], &conv).expect("settings").marks & 8,
+            0,
+            "shown again"
+        );
+    }
+
+    #[test]
+    fn group_rows_sqlite() {
+        let s = SqliteStore::in_memory().expect("open");
+        group_rows(&s, 6);
+        group_rows(&s, 40);
+    }
+
+    #[test]
+    fn group_rows_postgres() {
+        let Some(url) = fresh_postgres("group rows") else {
+            return;
+        };
+        let s = SqlStore::postgres(&url, 2).expect("open");
+        group_rows(&s, 6);
+        group_rows(&s, 40);
+    }
+
     /// Eight threads send at once: they share transactions (fewer commits than messages),
     /// sequences stay gap-free and in each sender's order, and an ID another sender owns fails
     /// only its own message.
