@@ -193,6 +193,14 @@ pub struct Caller {
     pub session: SessionId,
 }
 
+/// A storage call's result as the services see it, its time counted in `pigeon_store_seconds`.
+fn timed_store_call<T>(started: std::time::Instant, out: store::Result<T>) -> Result<T, ImError> {
+    metrics::get()
+        .store_seconds
+        .observe(metrics::since(started));
+    out.map_err(store_error)
+}
+
 impl AppState {
     /// Runs a storage call: as it is when the store's calls are quick (SQLite), otherwise
     /// (PostgreSQL, round trips) off the async worker with `block_in_place`.
@@ -204,10 +212,7 @@ impl AppState {
         } else {
             db::blocking(run)
         };
-        metrics::get()
-            .store_seconds
-            .observe(metrics::since(started));
-        out.map_err(store_error)
+        timed_store_call(started, out)
     }
 
     /// Stores a message through the store's writer (see [`Store::submit_message`]), waiting
@@ -222,11 +227,7 @@ impl AppState {
         let pending = self
             .store
             .submit_message(conv_key, message, now(), recipients);
-        let out = pending.wait().await;
-        metrics::get()
-            .store_seconds
-            .observe(metrics::since(started));
-        out.map_err(store_error)
+        timed_store_call(started, pending.wait().await)
     }
 
     /// Sends an SDK event, worked out whole, to every session of `user_id` except `except`.

@@ -1141,6 +1141,16 @@ pub trait MessageExtrasStore {
 /// Most rows one search looks at, so a broad query cannot exhaust memory.
 const MAX_SEARCH_ROWS: i64 = 5000;
 
+/// `n` conditions matching a message's searchable text against a LIKE pattern each (bound
+/// from [`like_pattern`]), joined by `joiner` (" AND " / " OR ").
+fn text_scan(n: usize, joiner: &str) -> String {
+    let one = format!(
+        "LOWER({}) LIKE ? ESCAPE '\\'",
+        crate::store::SEARCH_TEXT_SQL
+    );
+    vec![one; n].join(joiner)
+}
+
 fn like_pattern(k: &str) -> String {
     let mut p = String::from("%");
     for ch in k.chars() {
@@ -1493,40 +1503,20 @@ impl MessageExtrasStore for crate::store::SqliteStore {
                     .collect();
                 // Messages stored but not yet indexed (see index_pending_search; normally
                 // none between commits) are matched by scanning their text.
-                let pending: Vec<String> = f
-                    .keywords
-                    .iter()
-                    .map(|_| {
-                        format!(
-                            "LOWER({}) LIKE ? ESCAPE '\\'",
-                            crate::store::SEARCH_TEXT_SQL
-                        )
-                    })
-                    .collect();
                 sql.push_str(
                     " AND (m.id IN (SELECT r.message_id FROM message_search s
                        JOIN message_search_rows r ON r.rid = s.rowid
                        WHERE message_search MATCH ?)
                       OR (m.id IN (SELECT message_id FROM message_search_pending) AND (",
                 );
-                sql.push_str(&pending.join(joiner));
+                sql.push_str(&text_scan(f.keywords.len(), joiner));
                 sql.push_str(")))");
                 args.push(query.join(joiner).into());
                 args.extend(f.keywords.iter().map(|k| like_pattern(k).into()));
             } else {
                 // Shorter keywords: scan the searchable text of the user's messages.
-                let parts: Vec<String> = f
-                    .keywords
-                    .iter()
-                    .map(|_| {
-                        format!(
-                            "LOWER({}) LIKE ? ESCAPE '\\'",
-                            crate::store::SEARCH_TEXT_SQL
-                        )
-                    })
-                    .collect();
                 sql.push_str(" AND (");
-                sql.push_str(&parts.join(joiner));
+                sql.push_str(&text_scan(f.keywords.len(), joiner));
                 sql.push(')');
                 args.extend(f.keywords.iter().map(|k| like_pattern(k).into()));
             }

@@ -731,7 +731,7 @@ fn writer_gone() -> StoreError {
 
 /// Group commit of sends on a thread of its own: senders queue their message and wait for its
 /// result (an async sender without holding a thread); the writer takes everything queued, up to
-/// a bound, into ONE transaction with a savepoint per message, commits once and answers each.
+/// a bound, into ONE transaction (see [`store_batch`]), commits once and answers each.
 /// Why: one commit per message capped durable sends at a few thousand per second, and callers
 /// that led batches themselves blocked a thread each while they waited (hundreds of threads
 /// under load, most of the server's CPU going to switching between them).
@@ -1051,7 +1051,7 @@ fn store_batch(
     });
     match together {
         Ok(out) => out,
-        // The batch as a whole failed (commit, savepoint, races past the retries): each
+        // The batch as a whole failed (a statement, the commit, races past the retries): each
         // message alone, so a failure stays with the message that causes it. Sends are
         // idempotent by ID, so one that did commit comes back as its stored copy.
         Err(e) => {
